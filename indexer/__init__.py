@@ -1,0 +1,1 @@
+"""Turning validated cases into a Meilisearch index."""

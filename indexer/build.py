@@ -1,0 +1,213 @@
+"""Build the index: a full rebuild into a fresh index swapped in atomically, or an
+incremental sync that sends only added/changed documents (by content hash) and
+removes deleted ones. Every Meilisearch task is awaited; a failed task is an
+error naming the document, and a failed rebuild leaves the old index serving.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from meilisearch.errors import MeilisearchApiError, MeilisearchError
+
+from indexer.documents import Analyzer
+from indexer.settings import INDEX_SETTINGS, differs
+from kb import meili
+from kb.case import Case
+from kb.config import Settings
+from kb.errors import IndexingError, SearchUnavailable
+
+BATCH = 500  # documents per Meilisearch task
+PARALLEL_MIN = 400  # below this, normalizing in-process is faster than starting workers
+BUILD_SUFFIX = "__build_"
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class IndexReport:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    seconds: float = 0.0
+    rebuilt: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+_worker: Analyzer | None = None
+
+
+def _init_worker(analyzer: Analyzer) -> None:
+    global _worker
+    _worker = analyzer
+
+
+def _work(cases: list[Case]) -> list[dict[str, Any]]:
+    assert _worker is not None
+    return _worker.documents(cases)
+
+
+def _chunks(items: Sequence[Case], size: int) -> Iterator[list[Case]]:
+    for i in range(0, len(items), size):
+        yield list(items[i : i + size])
+
+
+def documents(analyzer: Analyzer, cases: Sequence[Case]) -> Iterator[list[dict[str, Any]]]:
+    """Batches of documents, normalized on every core for large collections."""
+    if len(cases) < PARALLEL_MIN or (os.cpu_count() or 1) < 2:
+        for chunk in _chunks(cases, BATCH):
+            yield analyzer.documents(chunk)
+        return
+    workers = os.cpu_count() or 2
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(analyzer,)) as pool:
+        # small chunks keep every worker busy; results stream in order
+        for docs in pool.map(_work, _chunks(cases, 50)):
+            yield docs
+
+
+class Builder:
+    def __init__(self, settings: Settings, conn: meili.Connection, analyzer: Analyzer) -> None:
+        self.settings = settings
+        self.client = meili.client(conn, settings.meili_timeout_s)
+        self.analyzer = analyzer
+        self.name = settings.index_name
+        self.timeout = settings.meili_timeout_s
+
+    # -- helpers -----------------------------------------------------------
+    def _wait(self, task: Any) -> Any:
+        return meili.wait_task(self.client, task.task_uid, self.timeout)
+
+    def _exists(self, name: str) -> bool:
+        try:
+            self.client.get_index(name)
+        except MeilisearchApiError as exc:
+            if exc.code == "index_not_found":
+                return False
+            raise SearchUnavailable(f"Meilisearch: {exc.message}") from exc
+        except MeilisearchError as exc:
+            raise SearchUnavailable(f"Meilisearch に接続できません: {exc}") from exc
+        return True
+
+    def _create(self, name: str) -> None:
+        self._wait(self.client.create_index(name, {"primaryKey": "id"}))
+
+    def apply_settings(self, name: str) -> bool:
+        """Apply INDEX_SETTINGS where they differ; True if anything changed."""
+        index = self.client.index(name)
+        change = differs(index.get_settings())
+        if change:
+            self._wait(index.update_settings(change))
+        return bool(change)
+
+    def _send(self, name: str, batches: Iterator[list[dict[str, Any]]], progress: Progress | None) -> int:
+        index = self.client.index(name)
+        pending: list[tuple[Any, list[dict[str, Any]]]] = []
+        count = 0
+        for docs in batches:
+            if not docs:
+                continue
+            pending.append((index.add_documents(docs, primary_key="id"), docs))
+            count += len(docs)
+            if progress:
+                progress(len(docs))
+        for task, docs in pending:
+            try:
+                self._wait(task)
+            except IndexingError as exc:
+                raise self._blame(name, docs, exc) from exc
+        return count
+
+    def _blame(self, name: str, docs: list[dict[str, Any]], exc: IndexingError) -> IndexingError:
+        """Find the document of a failed batch that Meilisearch refuses, and name it."""
+        index = self.client.index(name)
+        for doc in docs:
+            try:
+                self._wait(index.add_documents([doc], primary_key="id"))
+            except IndexingError as single:
+                return IndexingError(
+                    f"Meilisearch が文書 {doc.get('id')!r} を受け付けません: {single.message}",
+                    path=doc.get("source"),
+                    hint="この事例ファイルを確認してください。前の索引はそのまま検索に使われています",
+                )
+        return exc
+
+    # -- public --------------------------------------------------------------
+    def rebuild(self, cases: Sequence[Case], progress: Progress | None = None) -> IndexReport:
+        """Build every case into a fresh index, then swap it in atomically."""
+        start = time.perf_counter()
+        for idx in self._stale_builds():
+            self._wait(self.client.delete_index(idx))
+        tmp = f"{self.name}{BUILD_SUFFIX}{int(time.time() * 1000)}"
+        self._create(tmp)
+        try:
+            self.apply_settings(tmp)
+            count = self._send(tmp, documents(self.analyzer, cases), progress)
+            if not self._exists(self.name):
+                self._create(self.name)
+            self._wait(self.client.swap_indexes([{"indexes": [self.name, tmp]}]))
+        finally:
+            # after the swap, tmp holds the old index; before it, the failed build
+            try:
+                self._wait(self.client.delete_index(tmp))
+            except (IndexingError, SearchUnavailable, MeilisearchError):
+                pass
+        return IndexReport(added=count, rebuilt=True, seconds=time.perf_counter() - start)
+
+    def _stale_builds(self) -> list[str]:
+        try:
+            result = self.client.get_indexes({"limit": 1000})
+        except MeilisearchError as exc:
+            raise SearchUnavailable(f"Meilisearch に接続できません: {exc}") from exc
+        return [
+            ix.uid for ix in result["results"] if ix.uid.startswith(self.name + BUILD_SUFFIX)
+        ]
+
+    def existing_hashes(self) -> dict[str, str]:
+        index = self.client.index(self.name)
+        out: dict[str, str] = {}
+        offset = 0
+        while True:
+            page = index.get_documents({"fields": ["id", "hash"], "limit": 5000, "offset": offset})
+            for doc in page.results:
+                data = dict(doc)
+                out[str(data["id"])] = str(data.get("hash", ""))
+            offset += len(page.results)
+            if offset >= page.total or not page.results:
+                return out
+
+    def sync(self, cases: Sequence[Case], progress: Progress | None = None) -> IndexReport:
+        """Send only what changed since the last index; remove deleted cases."""
+        if not self._exists(self.name):
+            return self.rebuild(cases, progress)
+        start = time.perf_counter()
+        self.apply_settings(self.name)
+        have = self.existing_hashes()
+        report = IndexReport()
+        changed = []
+        for case in cases:
+            old = have.get(case.id)
+            if old is None:
+                report.added += 1
+                changed.append(case)
+            elif old != self.analyzer.doc_hash(case):
+                report.updated += 1
+                changed.append(case)
+            else:
+                report.unchanged += 1
+        gone = sorted(set(have) - {c.id for c in cases})
+        if changed:
+            self._send(self.name, documents(self.analyzer, changed), progress)
+        if gone:
+            self._wait(self.client.index(self.name).delete_documents(gone))
+            report.removed = len(gone)
+        report.seconds = time.perf_counter() - start
+        return report
+

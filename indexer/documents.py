@@ -1,0 +1,121 @@
+"""Case -> Meilisearch document.
+
+Each searchable field is stored twice: the original (shown to people, used for
+snippets) and ``<field>_n``, its terms from ``kb.normalize`` one sentence per
+line, each line followed by the concept tokens of the synonyms it contains.
+Line *i* of ``body_n`` is sentence *i* of ``body_text``, which is how a match
+found by Meilisearch is mapped back to the original sentence for the snippet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from kb import normalize
+from kb.case import Case
+from kb.normalize import Normalizer, sentences
+from kb.render import to_text
+from kb.taxonomy import Taxonomy
+from kb.thesaurus import Thesaurus, build_thesaurus, theme_concepts
+
+DOC_VERSION = "1"  # bump when the document shape changes
+
+
+@dataclass
+class Analyzer:
+    """Everything needed to turn text into indexed terms, built once per process."""
+
+    taxonomy: Taxonomy
+    normalizer: Normalizer
+    thesaurus: Thesaurus
+    theme_concept: dict[str, str]
+    fingerprint: str
+
+    @classmethod
+    def create(cls, taxonomy: Taxonomy, normalizer: Normalizer | None = None) -> Analyzer:
+        normalizer = normalizer or normalize.get_normalizer()
+        thesaurus = build_thesaurus(taxonomy, normalizer)
+        fingerprint = "/".join(
+            (normalize.VERSION, DOC_VERSION, thesaurus.digest, taxonomy.digest)
+        )
+        return cls(
+            taxonomy,
+            normalizer,
+            thesaurus,
+            theme_concepts(taxonomy, thesaurus, normalizer),
+            fingerprint,
+        )
+
+    def line(self, text: str) -> str:
+        """One sentence as its terms followed by its concept tokens."""
+        units = self.normalizer.units(text)
+        terms = [t.term for u in units for t in u.tokens]
+        concepts = dict.fromkeys(m.concept for m in self.thesaurus.matches(units))
+        return " ".join([*terms, *concepts])
+
+    def field(self, text: str) -> str:
+        """A whole text, one normalized line per sentence (empty lines kept for alignment)."""
+        return "\n".join(self.line(text[a:b]) for a, b in sentences(text))
+
+    def doc_hash(self, case: Case) -> str:
+        return hashlib.sha256(f"{self.fingerprint}\n{case.digest}".encode()).hexdigest()[:32]
+
+    def document(self, case: Case) -> dict[str, Any]:
+        tax = self.taxonomy
+        body_text = to_text(case.body)
+        meta_values = [
+            *(tax.theme_label(t) for t in case.themes),
+            case.prefecture,
+            case.industry or "",
+            case.organization_type or "",
+            *case.programs,
+            tax.kinds.get(case.kind, case.kind),
+        ]
+        body_n = self.field(body_text)
+        meta_n = "\n".join(self.line(v) for v in meta_values if v)
+        theme_tokens = " ".join(self.theme_concept[t] for t in case.themes if t in self.theme_concept)
+        return {
+            "id": case.id,
+            "title": case.title,
+            "summary": case.summary,
+            "kind": case.kind,
+            "themes": case.themes,
+            "prefecture": case.prefecture,
+            "region": tax.region_of(case.prefecture),
+            "industry": case.industry,
+            "organization": case.organization,
+            "organization_type": case.organization_type,
+            "programs": case.programs,
+            "tags": case.tags,
+            "year": case.year,
+            "published": case.published.isoformat() if case.published else None,
+            "visibility": case.visibility,
+            "attachments": case.attachments,
+            "source": case.source,
+            "body": case.body,
+            "body_text": body_text,
+            "title_n": self.line(case.title),
+            "tags_n": "\n".join(self.line(t) for t in case.tags),
+            "summary_n": self.field(case.summary),
+            "body_n": body_n,
+            "body_lines": _line_starts(body_n),
+            "org_n": self.line(case.organization or ""),
+            "meta_n": f"{meta_n}\n{theme_tokens}",
+            "hash": self.doc_hash(case),
+        }
+
+    def documents(self, cases: Iterable[Case]) -> list[dict[str, Any]]:
+        return [self.document(c) for c in cases]
+
+
+def _line_starts(text: str) -> list[int]:
+    """Byte offset where each line of ``text`` starts (Meilisearch reports byte offsets)."""
+    starts = [0]
+    pos = 0
+    for line in text.encode("utf-8").split(b"\n")[:-1]:
+        pos += len(line) + 1
+        starts.append(pos)
+    return starts

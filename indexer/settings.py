@@ -1,0 +1,89 @@
+"""The index settings, as data in one place, applied idempotently by ``indexer.build``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Searchable, in ranking order (the "attribute" rule prefers earlier fields).
+SEARCHABLE = ["title_n", "tags_n", "summary_n", "body_n", "org_n", "meta_n"]
+
+# Fields a filter may name; kb.search checks every value against the taxonomy.
+FILTERABLE = [
+    "themes",
+    "prefecture",
+    "region",
+    "industry",
+    "organization_type",
+    "programs",
+    "kind",
+    "year",
+    "visibility",
+    "tags",
+]
+
+FACETS = ["themes", "prefecture", "industry", "organization_type", "programs", "kind", "year"]
+
+SORTABLE = ["year", "published"]
+
+INDEX_SETTINGS: dict[str, Any] = {
+    "searchableAttributes": SEARCHABLE,
+    "filterableAttributes": FILTERABLE,
+    "sortableAttributes": SORTABLE,
+    "displayedAttributes": ["*"],
+    # The normalized fields hold Japanese terms separated by spaces: tell
+    # Meilisearch so it does not treat kanji-only text as Chinese.
+    "localizedAttributes": [{"attributePatterns": ["*_n"], "locales": ["jpn"]}],
+    "rankingRules": ["words", "typo", "proximity", "attribute", "sort", "exactness"],
+    # Synonyms are applied by kb.thesaurus as concept tokens in documents and
+    # queries (multi-word Japanese synonyms must also work inside phrases);
+    # Meilisearch's own list stays empty so the two can never disagree.
+    "synonyms": {},
+    "stopWords": [],
+    # Japanese terms are short (2-4 characters); a typo there changes the word.
+    # Only long words (katakana loanwords, romaji, English) get typo tolerance,
+    # and never numbers (years, amounts).
+    "typoTolerance": {
+        "enabled": True,
+        "minWordSizeForTypos": {"oneTypo": 6, "twoTypos": 10},
+        "disableOnNumbers": True,
+        "disableOnAttributes": [],
+        "disableOnWords": [],
+    },
+    "faceting": {"maxValuesPerFacet": 200, "sortFacetValuesBy": {"*": "count"}},
+    "pagination": {"maxTotalHits": 5000},
+    "proximityPrecision": "byWord",
+}
+
+# Fields a search returns (the *_n fields stay on the server).
+RETRIEVE = [
+    "id",
+    "title",
+    "summary",
+    "kind",
+    "themes",
+    "prefecture",
+    "region",
+    "industry",
+    "organization",
+    "organization_type",
+    "programs",
+    "tags",
+    "year",
+    "published",
+    "visibility",
+    "body_text",
+    "body_lines",
+]
+
+
+def differs(current: dict[str, Any], wanted: dict[str, Any] = INDEX_SETTINGS) -> dict[str, Any]:
+    """The part of ``wanted`` that ``current`` does not already have."""
+    out = {}
+    for key, value in wanted.items():
+        have = current.get(key)
+        if isinstance(value, dict) and isinstance(have, dict):
+            if any(have.get(k) != v for k, v in value.items()):
+                out[key] = value
+        elif have != value:
+            out[key] = value
+    return out

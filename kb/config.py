@@ -1,0 +1,136 @@
+"""The one typed settings object; the only reader of environment variables.
+
+Every setting is documented in README.md (a test checks that each field
+appears there). Invalid or missing values raise ``ConfigError`` naming the key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from kb.errors import ConfigError
+
+MEILI_VERSION = "1.21.0"
+
+
+class Settings(BaseSettings):
+    """kb configuration, read from the environment (and nothing else)."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True, frozen=True)
+
+    content_dir: Path = Field(
+        Path("content"),
+        validation_alias=AliasChoices("KB_CONTENT_DIR", "content_dir"),
+        description="Folder holding taxonomy.yml, synonyms.yml and cases/.",
+    )
+    data_dir: Path = Field(
+        Path(".data"),
+        validation_alias=AliasChoices("KB_DATA_DIR", "data_dir"),
+        description="Folder for the managed Meilisearch (database, key, pid, log).",
+    )
+    index_name: str = Field(
+        "cases",
+        validation_alias=AliasChoices("KB_INDEX", "index_name"),
+        pattern=r"^[A-Za-z0-9_-]{1,200}$",
+        description="Name of the Meilisearch index.",
+    )
+    meili_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("MEILI_URL", "meili_url"),
+        description="URL of an external Meilisearch; unset means kb runs its own.",
+    )
+    meili_master_key: str | None = Field(
+        None,
+        validation_alias=AliasChoices("MEILI_MASTER_KEY", "meili_master_key"),
+        description="Master key of the external Meilisearch (required with MEILI_URL).",
+    )
+    meili_bin: Path | None = Field(
+        None,
+        validation_alias=AliasChoices("MEILI_BIN", "meili_bin"),
+        description="Meilisearch binary to run; otherwise `meilisearch` on PATH, "
+        "otherwise the pinned binary under tools_dir.",
+    )
+    tools_dir: Path = Field(
+        Path(".tools"),
+        validation_alias=AliasChoices("KB_TOOLS_DIR", "tools_dir"),
+        description="Where `kb meili install` puts the pinned Meilisearch binary.",
+    )
+    max_file_bytes: int = Field(
+        1_000_000,
+        gt=0,
+        validation_alias=AliasChoices("KB_MAX_FILE_BYTES", "max_file_bytes"),
+        description="Largest case file accepted, in bytes.",
+    )
+    host: str = Field(
+        "127.0.0.1",
+        validation_alias=AliasChoices("KB_HOST", "host"),
+        description="Address `kb serve` binds to.",
+    )
+    port: int = Field(
+        8000,
+        ge=1,
+        le=65535,
+        validation_alias=AliasChoices("KB_PORT", "port"),
+        description="Port `kb serve` listens on.",
+    )
+    edit_url: str = Field(
+        "",
+        validation_alias=AliasChoices("KB_EDIT_URL", "edit_url"),
+        description="Pattern for a case's edit link, with {path} for the file's "
+        "path in the content repository; empty hides the link.",
+    )
+    meili_timeout_s: float = Field(
+        30.0,
+        gt=0,
+        validation_alias=AliasChoices("KB_MEILI_TIMEOUT", "meili_timeout_s"),
+        description="Seconds to wait for a Meilisearch task or start-up.",
+    )
+
+    @field_validator("meili_url")
+    @classmethod
+    def _strip_url(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return v.rstrip("/")
+
+    @property
+    def external(self) -> bool:
+        """True when kb talks to a Meilisearch it does not manage."""
+        return self.meili_url is not None
+
+    @property
+    def cases_dir(self) -> Path:
+        return self.content_dir / "cases"
+
+
+ENV_NAMES = {
+    name: next(a for a in field.validation_alias.choices if isinstance(a, str) and a.isupper())  # type: ignore[union-attr]
+    for name, field in Settings.model_fields.items()
+}
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment; ``overrides`` win (used by the CLI and tests)."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else "?"
+            key = ENV_NAMES.get(field, field)
+            problems.append(f"{key}: {err['msg']} (got {err.get('input')!r})")
+        raise ConfigError(
+            "invalid configuration: " + "; ".join(problems),
+            hint="fix the environment variable named above (see README, 設定)",
+        ) from exc
+    if settings.meili_url and not settings.meili_master_key:
+        raise ConfigError(
+            "MEILI_MASTER_KEY: missing (required when MEILI_URL is set)",
+            hint="set MEILI_MASTER_KEY to the external server's master key, or unset MEILI_URL",
+        )
+    return settings

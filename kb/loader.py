@@ -1,0 +1,236 @@
+"""Walk content/cases/ and return every valid Case and every problem found.
+
+Nothing stops at the first error: each file is checked completely and all
+problems are returned together, each with path, line, field and a hint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from kb import frontmatter
+from kb.case import LOADER_FIELDS, Case, describe, did_you_mean
+from kb.errors import ContentError
+from kb.taxonomy import Taxonomy
+
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
+@dataclass
+class LoadResult:
+    cases: list[Case] = field(default_factory=list)
+    errors: list[ContentError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def case_files(cases_dir: Path) -> list[Path]:
+    """Every case file below ``cases_dir`` (``_`` or ``.`` prefixed names are skipped)."""
+    if not cases_dir.is_dir():
+        return []
+    return sorted(
+        p
+        for p in cases_dir.rglob("*.md")
+        if not any(part.startswith((".", "_")) for part in p.relative_to(cases_dir).parts)
+    )
+
+
+def display_path(path: Path, root: Path) -> str:
+    """The path as editors see it: relative to the content folder's parent when possible."""
+    try:
+        return str(path.resolve().relative_to(root.resolve().parent))
+    except ValueError:
+        return str(path)
+
+
+def read_text(path: Path, shown: str, max_bytes: int) -> str:
+    """Read a case file as UTF-8 text, refusing large, binary and non-UTF-8 files."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise ContentError(
+            f"ファイルが大きすぎます（{size:,} バイト、上限 {max_bytes:,} バイト）",
+            path=shown,
+            hint="本文を分けるか、資料は attachments で添付してください（上限は KB_MAX_FILE_BYTES）",
+        )
+    raw = path.read_bytes()
+    if b"\x00" in raw:
+        raise ContentError(
+            "テキストではなくバイナリファイルです",
+            path=shown,
+            line=raw[: raw.index(b"\x00")].count(b"\n") + 1,
+            hint="事例は Markdown（.md）のテキストで書き、PDF などは attachments にしてください",
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ContentError(
+            "UTF-8 ではない文字コードで保存されています",
+            path=shown,
+            line=raw[: exc.start].count(b"\n") + 1,
+            hint="エディタで文字コードを UTF-8 にして保存し直してください（Shift_JIS は不可）",
+        ) from exc
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def load_file(path: Path, content_dir: Path, taxonomy: Taxonomy, max_bytes: int) -> Case:
+    """Load and validate one case file; raises ContentError or ``_Problems`` (all its problems)."""
+    shown = display_path(path, content_dir)
+    problems: list[ContentError] = []
+    text = read_text(path, shown, max_bytes)
+    fm = frontmatter.parse(text, Path(shown))
+    data = dict(fm.data)
+    for key in list(data):
+        if key in LOADER_FIELDS or not isinstance(key, str):
+            problems.append(
+                ContentError(
+                    "この項目は front matter には書けません",
+                    path=shown,
+                    line=fm.lines.get(str(key)),
+                    field=str(key),
+                    hint="本文は --- の後に書いてください",
+                )
+            )
+            del data[key]
+    body = fm.body
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    try:
+        case = Case.model_validate(
+            {**data, "body": body, "source": shown, "digest": digest, "lines": fm.lines},
+            context={"taxonomy": taxonomy},
+        )
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = err["loc"]
+            name = str(loc[0]) if loc else ""
+            if err["type"] == "extra_forbidden":
+                guess = did_you_mean(name)
+                message = "未知の項目です" + (f"。もしかして「{guess[0]}」?" if guess else "")
+                hint = "使える項目は README の「事例ファイルの書き方」を参照してください"
+            else:
+                message = describe(dict(err))
+                hint = _hint_for(name)
+            where = f"{name}[{loc[1]}]" if len(loc) > 1 and isinstance(loc[1], int) else name
+            problems.append(
+                ContentError(
+                    message,
+                    path=shown,
+                    line=fm.lines.get(name, 1 if err["type"] != "missing" else fm.end_line),
+                    field=where,
+                    hint=hint,
+                )
+            )
+        raise _Problems(problems) from exc
+    if case.id != path.stem:
+        problems.append(
+            ContentError(
+                f"id とファイル名が一致しません（id: {case.id}、ファイル名: {path.name}）",
+                path=shown,
+                line=fm.lines.get("id"),
+                field="id",
+                hint=f"ファイル名を {case.id}.md にするか、id を {path.stem} にしてください",
+            )
+        )
+    if not _COMMENT.sub("", body).strip():
+        problems.append(
+            ContentError(
+                "本文が空です",
+                path=shown,
+                line=fm.body_line,
+                field="body",
+                hint="--- の後に ## 背景 / ## 取組 / ## 成果 / ## 今後の課題 などの本文を書いてください",
+            )
+        )
+    for i, rel in enumerate(case.attachments):
+        target = (path.parent / rel).resolve()
+        inside = target.is_relative_to(content_dir.resolve())
+        if not inside or not target.is_file():
+            problems.append(
+                ContentError(
+                    f"添付ファイルが見つかりません: {rel}",
+                    path=shown,
+                    line=fm.lines.get("attachments"),
+                    field=f"attachments[{i}]",
+                    hint="事例ファイルと同じフォルダからの相対パスで、content/ の中のファイルを指定してください",
+                )
+            )
+    if problems:
+        raise _Problems(problems)
+    return case
+
+
+class _Problems(Exception):
+    def __init__(self, problems: list[ContentError]) -> None:
+        super().__init__(f"{len(problems)} problems")
+        self.problems = problems
+
+
+_HINTS = {
+    "id": "半角英小文字・数字・ハイフン。ファイル名（.md を除く）と同じにします",
+    "themes": "content/taxonomy.yml の themes のキー（dx, gx, bcp …）をリストで書きます",
+    "prefecture": "「京都府」「東京都」「北海道」のように正式名で書きます。全国対象なら「全国」",
+    "year": "年度を整数で書きます（例: 2023）",
+    "visibility": "公開事例は public、内部限りは internal",
+    "kind": "case（事例）/ qa（質疑応答）/ material（指導資料）",
+    "summary": "1〜3文の要約を書きます",
+    "title": "事例のタイトルを書きます",
+    "published": "公開日を 2024-03-15 の形で書きます",
+}
+
+
+def _hint_for(name: str) -> str:
+    return _HINTS.get(name, "値を content/taxonomy.yml の語彙に合わせてください")
+
+
+def load_cases(
+    content_dir: Path,
+    taxonomy: Taxonomy,
+    *,
+    max_bytes: int,
+    only: Iterable[Path] | None = None,
+) -> LoadResult:
+    """Load every case (or, with ``only``, check those files) and collect all problems.
+
+    Cross-file rules (duplicate ids) always consider the whole collection.
+    """
+    result = LoadResult()
+    files = case_files(content_dir / "cases")
+    selected = {p.resolve() for p in only} if only is not None else None
+    if selected is not None:
+        files = sorted(set(files) | {Path(p) for p in only or []}, key=str)
+    seen: dict[str, str] = {}
+    for path in files:
+        report = selected is None or path.resolve() in selected
+        try:
+            case = load_file(path, content_dir, taxonomy, max_bytes)
+        except ContentError as exc:
+            if report:
+                result.errors.append(exc)
+            continue
+        except _Problems as exc:
+            if report:
+                result.errors.extend(exc.problems)
+            continue
+        first = seen.get(case.id)
+        if first is not None:
+            result.errors.append(
+                ContentError(
+                    f"id「{case.id}」が重複しています（{first} と同じ）",
+                    path=case.source,
+                    line=case.lines.get("id"),
+                    field="id",
+                    hint="どちらかの id（とファイル名）を変えてください",
+                )
+            )
+            continue
+        seen[case.id] = case.source
+        if report:
+            result.cases.append(case)
+    return result

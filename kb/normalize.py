@@ -1,0 +1,142 @@
+"""The one Japanese normalizer, shared by indexing and querying.
+
+SudachiPy (sudachidict-core) splits text into C units (dictionary words and
+compounds such as 中小企業組合), each made of A units (中小 / 企業 / 組合).
+Every A unit is reduced to a *term*: Sudachi's normalized form (which unifies
+width, case, okurigana and common katakana variants: ＤＸ→dx, 打合せ→打ち合わせ,
+サーバ→サーバー, シュミレーション→シミュレーション), then NFKC, lower case and a
+few extra katakana rules. Documents index the terms; a query asks for each C
+unit as a phrase of its terms, so 中小企業 finds 中小企業組合 while 組合員 does
+not match 労働組合 alone.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+
+from sudachipy import Dictionary, SplitMode
+
+VERSION = "1"  # bump when the output changes: every document is then re-indexed
+
+# Parts of speech that carry no searchable meaning.
+_SKIP_POS = frozenset({"助詞", "助動詞", "補助記号", "空白", "記号", "接続詞", "感動詞"})
+_MAX_CHUNK = 4000  # Sudachi refuses very long inputs; longer runs are cut here
+_KATAKANA = re.compile(r"^[ァ-ヺー]+$")
+_VU = str.maketrans({"ヴ": "ブ"})
+_VU_PAIRS = (("ブァ", "バ"), ("ブィ", "ビ"), ("ブェ", "ベ"), ("ブォ", "ボ"), ("ブュ", "ビュ"))
+_SENTENCE_END = re.compile(r"[。！？!?\n]")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One A unit: its term and its span in the analysed text."""
+
+    term: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """One C unit: a word or compound, as the A-unit tokens it is made of."""
+
+    tokens: tuple[Token, ...]
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        return tuple(t.term for t in self.tokens)
+
+    @property
+    def start(self) -> int:
+        return self.tokens[0].start
+
+    @property
+    def end(self) -> int:
+        return self.tokens[-1].end
+
+
+def fold_term(form: str) -> str:
+    """Final folding of one normalized form: NFKC, lower case, katakana variants."""
+    text = unicodedata.normalize("NFKC", form).lower()
+    if _KATAKANA.match(text):
+        if "ヴ" in text:
+            text = text.translate(_VU)
+            for a, b in _VU_PAIRS:
+                text = text.replace(a, b)
+        if len(text) >= 4 and text.endswith("ー"):
+            text = text.rstrip("ー")  # コンピューター = コンピュータ (JIS Z 8301 style)
+    return text
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Spans of the sentences (and lines) of ``text``, empty ones dropped."""
+    spans = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        end = m.end()
+        if text[start:end].strip():
+            spans.append((start, end))
+        start = end
+    if text[start:].strip():
+        spans.append((start, len(text)))
+    return spans
+
+
+class Normalizer:
+    """Thread-safe wrapper around one Sudachi tokenizer per thread."""
+
+    def __init__(self) -> None:
+        self._dictionary = Dictionary(dict="core")
+        self._local = threading.local()
+
+    def _tokenizer(self):  # type: ignore[no-untyped-def]
+        tok = getattr(self._local, "tokenizer", None)
+        if tok is None:
+            tok = self._dictionary.create(mode=SplitMode.C)
+            self._local.tokenizer = tok
+        return tok
+
+    def units(self, text: str) -> list[Unit]:
+        """The content units of ``text`` (particles, punctuation and spaces dropped)."""
+        out: list[Unit] = []
+        tokenizer = self._tokenizer()
+        for offset in range(0, len(text), _MAX_CHUNK):
+            chunk = text[offset : offset + _MAX_CHUNK]
+            for m in tokenizer.tokenize(chunk):
+                if m.part_of_speech()[0] in _SKIP_POS:
+                    continue
+                parts = m.split(SplitMode.A) if m.end() - m.begin() > 1 else []
+                if len(parts) <= 1:
+                    term = fold_term(m.normalized_form())
+                    if term.strip():
+                        out.append(Unit((Token(term, offset + m.begin(), offset + m.end()),)))
+                    continue
+                tokens = tuple(
+                    Token(fold_term(p.normalized_form()), offset + p.begin(), offset + p.end())
+                    for p in parts
+                    if p.part_of_speech()[0] not in _SKIP_POS
+                )
+                tokens = tuple(t for t in tokens if t.term.strip())
+                if tokens:
+                    out.append(Unit(tokens))
+        return out
+
+    def terms(self, text: str) -> list[str]:
+        """The flat list of terms of ``text``."""
+        return [t.term for u in self.units(text) for t in u.tokens]
+
+
+_default: Normalizer | None = None
+_lock = threading.Lock()
+
+
+def get_normalizer() -> Normalizer:
+    """The process-wide normalizer (loading the dictionary takes a moment)."""
+    global _default
+    with _lock:
+        if _default is None:
+            _default = Normalizer()
+        return _default

@@ -1,0 +1,63 @@
+"""An instructor's query, analysed by the same normalizer as the documents.
+
+Each word (C unit) becomes a Meilisearch phrase of its terms, each synonym a
+concept token; generic words (stop words from synonyms.yml) are dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from indexer.documents import Analyzer
+
+
+@dataclass(frozen=True)
+class Term:
+    """One thing the query asks for: a phrase of terms, or a synonym concept."""
+
+    phrase: tuple[str, ...] = ()
+    concept: str | None = None
+
+    def meili(self) -> str:
+        if self.concept:
+            return f'"{self.concept}"'  # quoted: no typo or prefix match on concept tokens
+        words = [w.replace('"', "") for w in self.phrase]
+        return words[0] if len(words) == 1 else '"' + " ".join(words) + '"'
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    terms: tuple[Term, ...]
+
+    @property
+    def meili(self) -> str:
+        return " ".join(t.meili() for t in self.terms)
+
+    @property
+    def empty(self) -> bool:
+        return not self.terms
+
+
+def parse_query(text: str, analyzer: Analyzer) -> Query:
+    text = (text or "").strip()[:500]
+    if not text:
+        return Query("", ())
+    normalizer = analyzer.normalizer
+    units = normalizer.units(text)
+    stop = {tuple(normalizer.terms(w)) for w in analyzer.taxonomy.stopwords}
+    kept = [u for u in units if u.terms not in stop]
+    if kept:
+        units = kept
+    matches = {m.first: m for m in analyzer.thesaurus.matches(units)}
+    terms: list[Term] = []
+    i = 0
+    while i < len(units):
+        match = matches.get(i)
+        if match is not None:
+            terms.append(Term(concept=match.concept))
+            i = match.last
+        else:
+            terms.append(Term(phrase=units[i].terms))
+            i += 1
+    return Query(text, tuple(dict.fromkeys(terms)))

@@ -1,0 +1,1 @@
+"""The FastAPI web app: instructor search, case pages, and the JSON API."""

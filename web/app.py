@@ -1,0 +1,32 @@
+"""create_app(settings): routers, templates, static files and the one error handler."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from kb import __version__
+from kb.config import Settings, load_settings
+from web import errors
+from web.deps import Services
+from web.routes import api
+
+HERE = Path(__file__).parent
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    app = FastAPI(
+        title="kb 事例データバンク",
+        version=__version__,
+        description="中小企業組合の事例検索 API",
+    )
+    app.state.services = Services.create(settings)
+    app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    errors.install(app)
+    app.include_router(api.router)
+    return app

@@ -1,0 +1,47 @@
+"""The JSON API: /api/search, /api/cases/{id}, /healthz."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from kb import meili
+from kb.search import Searcher
+from web.deps import Services, services
+
+router = APIRouter()
+
+
+@router.get("/api/search")
+def api_search(
+    svc: Annotated[Services, Depends(services)],
+    q: Annotated[str, Query(max_length=500, description="検索語")] = "",
+    filter: Annotated[list[str], Query(description="FIELD=VALUE（繰り返し可）")] = [],  # noqa: B006
+    limit: Annotated[int, Query(ge=0, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+    sort: Annotated[str, Query(pattern="^(relevance|newest|oldest)$")] = "relevance",
+) -> dict[str, Any]:
+    """Search cases: same JSON as `kb search --json`, plus paging and timing fields."""
+    return svc.call(Searcher.search, q, filter, limit=limit, offset=offset, sort=sort)  # type: ignore[no-any-return]
+
+
+@router.get("/api/cases/{case_id}")
+def api_case(case_id: str, svc: Annotated[Services, Depends(services)]) -> dict[str, Any]:
+    """One case with its front matter and Markdown body."""
+    return svc.call(Searcher.get, case_id)  # type: ignore[no-any-return]
+
+
+@router.get("/healthz")
+def healthz(svc: Annotated[Services, Depends(services)]) -> Any:
+    """Liveness plus Meilisearch status (503 when the search server is down)."""
+    from fastapi.responses import JSONResponse
+
+    conn = meili.connection(svc.settings)
+    healthy = conn is not None and meili.healthy(conn)
+    body = {
+        "status": "ok" if healthy else "degraded",
+        "meilisearch": {"available": healthy, "managed": not svc.settings.external},
+        "index": svc.settings.index_name,
+    }
+    return JSONResponse(body, status_code=200 if healthy else 503)
