@@ -270,3 +270,7 @@ def meili_status() -> None:
         click.echo(f"{key}: {value}")
     if not info.get("running"):
         raise SystemExit(3)
+
+
+# -- commands that live in their own modules ---------------------------------------
+# Each area registers its commands below with one line; keep this section last.

@@ -95,7 +95,7 @@ class Normalizer:
     def _tokenizer(self):  # type: ignore[no-untyped-def]
         tok = getattr(self._local, "tokenizer", None)
         if tok is None:
-            tok = self._dictionary.create(mode=SplitMode.C)
+            tok = self._dictionary.tokenizer(mode=SplitMode.C)
             self._local.tokenizer = tok
         return tok
 

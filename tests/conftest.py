@@ -1,0 +1,180 @@
+"""Shared fixtures: one real Meilisearch for the session, started by the same code path
+the app uses (kb.meili.start) on a free loopback port in a temp dir, plus helpers
+to write small content trees and index them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import textwrap
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from indexer.build import Builder
+from indexer.documents import Analyzer
+from kb import meili
+from kb.config import Settings, load_settings
+from kb.loader import load_cases
+from kb.search import Searcher
+from kb.taxonomy import load_taxonomy
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT = ROOT / "content"
+
+
+def pytest_report_header() -> list[str]:
+    return [f"kb content: {CONTENT}"]
+
+
+@pytest.fixture(scope="session")
+def meili_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A data dir holding the session's managed Meilisearch."""
+    data = tmp_path_factory.mktemp("meili-data")
+    settings = load_settings(
+        data_dir=data, tools_dir=ROOT / ".tools", meili_url=None, meili_master_key=None
+    )
+    try:
+        meili.find_binary(settings)
+    except Exception as exc:  # noqa: BLE001 - reported loudly, fails CI
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"NO MEILISEARCH BINARY ({exc}); run `make setup`")
+    meili.start(settings)
+    yield data
+    meili.stop(settings)
+
+
+@pytest.fixture
+def make_settings(meili_data: Path, tmp_path: Path) -> Callable[..., Settings]:
+    """Settings bound to the session server, with a fresh index name per test."""
+
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "data_dir": meili_data,
+            "tools_dir": ROOT / ".tools",
+            "meili_url": None,
+            "meili_master_key": None,
+            "content_dir": tmp_path / "content",
+            "index_name": f"t{uuid.uuid4().hex[:12]}",
+            "meili_timeout_s": 60.0,
+        }
+        values.update(overrides)
+        return load_settings(**values)
+
+    return make
+
+
+CASE_TEMPLATE = """\
+---
+id: {id}
+title: {title}
+summary: {summary}
+kind: {kind}
+themes: [{themes}]
+prefecture: {prefecture}
+year: {year}
+visibility: {visibility}
+{extra}---
+
+{body}
+"""
+
+
+def case_text(
+    id: str,
+    body: str = "## 背景\n本文。",
+    *,
+    title: str = "テスト事例",
+    summary: str = "テスト用の事例です。",
+    kind: str = "case",
+    themes: str = "dx",
+    prefecture: str = "愛知県",
+    year: int = 2023,
+    visibility: str = "public",
+    extra: str = "",
+) -> str:
+    return CASE_TEMPLATE.format(
+        id=id, title=title, summary=summary, kind=kind, themes=themes, prefecture=prefecture,
+        year=year, visibility=visibility, extra=extra, body=textwrap.dedent(body).strip(),
+    )  # fmt: skip
+
+
+class ContentTree:
+    """A content folder in a temp dir with the project's real taxonomy and synonyms."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        (root / "cases").mkdir(parents=True, exist_ok=True)
+        for name in ("taxonomy.yml", "synonyms.yml"):
+            shutil.copy(CONTENT / name, root / name)
+
+    def add(self, id: str, body: str = "## 背景\n本文。", **fields: Any) -> Path:
+        path = self.root / "cases" / f"{id}.md"
+        path.write_text(case_text(id, body, **fields), encoding="utf-8")
+        return path
+
+    def write(self, rel: str, data: str | bytes) -> Path:
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data, encoding="utf-8")
+        return path
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> ContentTree:
+    return ContentTree(tmp_path / "content")
+
+
+class Indexed:
+    """An index built from a ContentTree on the session server."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.taxonomy = load_taxonomy(settings.content_dir)
+        self.analyzer = Analyzer.create(self.taxonomy)
+        self.conn = meili.ensure(settings)
+        self.client = meili.client(self.conn, settings.meili_timeout_s)
+        self.builder = Builder(settings, self.conn, self.analyzer)
+        self.searcher = Searcher(self.client, settings.index_name, self.analyzer)
+
+    def cases(self) -> list[Any]:
+        result = load_cases(
+            self.settings.content_dir, self.taxonomy, max_bytes=self.settings.max_file_bytes
+        )
+        assert result.ok, [str(e) for e in result.errors]
+        return result.cases
+
+    def rebuild(self) -> Any:
+        return self.builder.rebuild(self.cases())
+
+    def sync(self) -> Any:
+        return self.builder.sync(self.cases())
+
+    def ids(self, q: str, *filters: str, **kw: Any) -> list[str]:
+        return [h["id"] for h in self.searcher.search(q, list(filters), **kw)["hits"]]
+
+    def drop(self) -> None:
+        task = self.client.delete_index(self.settings.index_name)
+        meili.wait_task(self.client, task.task_uid, 30)
+
+
+@pytest.fixture
+def indexed(content: ContentTree, make_settings: Callable[..., Settings]) -> Iterator[Callable[[], Indexed]]:
+    made: list[Indexed] = []
+
+    def build() -> Indexed:
+        ix = Indexed(make_settings(content_dir=content.root))
+        ix.rebuild()
+        made.append(ix)
+        return ix
+
+    yield build
+    for ix in made:
+        ix.drop()

@@ -1,0 +1,189 @@
+"""Search on the real index: every rule of the Japanese normalization (issue §3),
+filters, facets, sort, snippets, and the relaxed fallback."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb.errors import NotFoundError, QueryError
+
+CORPUS = {
+    "width-full": "組合で全角のＤＸ推進とＳＤＧｓ宣言に取り組んだ。",
+    "width-half": "組合で半角のDX推進を始めた。",
+    "okuri-a": "毎月の打合せで取組を確認し、申込を受け付けた。",
+    "okuri-b": "理事会の打ち合わせで取り組みを共有した。",
+    "kana-server": "共同サーバを導入し、コンピュータを更新した。",
+    "kana-sim": "需要のシミュレーションを実施した。",
+    "compound": "中小企業組合等活路開拓事業を活用した。",
+    "bcp-full": "組合として事業継続計画を策定した。",
+    "bcp-abbr": "組合員向けにBCPの研修を行った。",
+    "dx-full": "デジタルトランスフォーメーションの勉強会を開いた。",
+    "tokyo": "東京都の商店街で共同販促を実施した。",
+    "kyoto": "京都府の和装小物を海外に販売した。",
+    "union": "従業員の労働組合と賃金改定で合意した。",
+    "member": "組合員の意見を集めて方針を決めた。",
+}
+
+
+@pytest.fixture
+def ix(content, indexed):
+    for i, (name, text) in enumerate(CORPUS.items()):
+        content.add(name, f"## 背景\n{text}", year=2015 + i, prefecture="愛知県")
+    return indexed()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("DX", {"width-full", "width-half"}),
+        ("ｄｘ", {"width-full", "width-half"}),
+        ("ＤＸ", {"width-full", "width-half"}),
+        ("SDGs", {"width-full"}),
+        ("ＳＤＧｓ", {"width-full"}),
+        ("sdgs", {"width-full"}),
+        ("打合せ", {"okuri-a", "okuri-b"}),
+        ("打ち合わせ", {"okuri-a", "okuri-b"}),
+        ("取組", {"okuri-a", "okuri-b"}),
+        ("取り組み", {"okuri-a", "okuri-b"}),
+        ("取組み", {"okuri-a", "okuri-b"}),
+        ("申し込み", {"okuri-a"}),
+        ("サーバー", {"kana-server"}),
+        ("コンピューター", {"kana-server"}),
+        ("シュミレーション", {"kana-sim"}),
+        ("シミュレーション", {"kana-sim"}),
+    ],
+)
+def test_orthographic_variants_find_each_other(ix, query, expected):
+    assert expected <= set(ix.ids(query))
+
+
+def test_compounds_and_their_parts(ix):
+    assert "compound" in ix.ids("中小企業")
+    assert "compound" in ix.ids("活路開拓")
+    assert "compound" in ix.ids("活路開拓事業")
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("BCP", {"bcp-full", "bcp-abbr"}),
+        ("事業継続計画", {"bcp-full", "bcp-abbr"}),
+        ("ＢＣＰ", {"bcp-full", "bcp-abbr"}),
+        ("DX", {"dx-full"}),
+        ("デジタルトランスフォーメーション", {"dx-full", "width-half"}),
+    ],
+)
+def test_synonyms_work_both_ways(ix, query, expected):
+    assert expected <= set(ix.ids(query))
+
+
+def test_precision_prefecture(ix):
+    hits = ix.ids("京都")
+    assert "kyoto" in hits
+    assert "tokyo" not in hits
+
+
+def test_precision_compound_not_split(ix):
+    hits = ix.ids("組合員")
+    assert "member" in hits
+    assert "union" not in hits
+
+
+def test_query_uses_same_normalization_as_documents(ix):
+    from kb.query import parse_query
+
+    q = parse_query("ＤＸの打合せ", ix.analyzer)
+    doc_terms = ix.analyzer.normalizer.terms("DXの打ち合わせ")
+    assert [t for term in q.terms for t in term.phrase] or q.terms
+    flat = [t for term in q.terms for t in term.phrase]
+    assert set(flat) <= set(doc_terms) | {""}
+
+
+def test_snippet_highlights_original_text(ix):
+    result = ix.searcher.search("ｄｘ")
+    snippets = {h["id"]: h["snippet"] for h in result["hits"]}
+    assert "<mark>ＤＸ</mark>" in snippets["width-full"]
+    assert "<mark>DX</mark>" in snippets["width-half"]
+
+
+def test_snippet_highlights_synonym_in_original(ix):
+    result = ix.searcher.search("BCP")
+    snippets = {h["id"]: h["snippet"] for h in result["hits"]}
+    assert "<mark>事業継続計画</mark>" in snippets["bcp-full"]
+
+
+def test_snippet_escapes_html(content, indexed):
+    content.add("xss", "## 背景\n<b>DX</b> と <script>alert(1)</script> の話。")
+    ix = indexed()
+    snippet = ix.searcher.search("DX")["hits"][0]["snippet"]
+    assert "<script>" not in snippet and "&lt;script&gt;" in snippet
+
+
+def test_relaxed_fallback_when_no_hit_has_every_word(ix):
+    result = ix.searcher.search("京都 シミュレーション")
+    assert result["relaxed"] is True
+    assert result["total"] >= 1
+    strict = ix.searcher.search("京都 和装小物")
+    assert strict["relaxed"] is False and strict["total"] == 1
+
+
+def test_filters_or_within_field_and_across(content, indexed):
+    content.add("a", "## 背景\n共同受注。", prefecture="京都府", themes="dx")
+    content.add("b", "## 背景\n共同受注。", prefecture="東京都", themes="bcp")
+    content.add("c", "## 背景\n共同受注。", prefecture="大阪府", themes="dx, bcp", kind="qa")
+    ix = indexed()
+    assert set(ix.ids("", "prefecture=京都府", "prefecture=東京都")) == {"a", "b"}
+    assert set(ix.ids("", "themes=dx", "prefecture=大阪府")) == {"c"}
+    assert set(ix.ids("共同受注", "kind=qa")) == {"c"}
+    # width- and label-tolerant values; theme by its Japanese label
+    assert set(ix.ids("", "themes=ＢＣＰ")) == {"b", "c"}
+    assert set(ix.ids("", "region=近畿")) == {"a", "c"}
+
+
+def test_year_filter_and_sort(ix):
+    newest = ix.ids("", sort="newest", limit=3)
+    assert newest == ["member", "union", "kyoto"]
+    assert set(ix.ids("", "year=2015..2016")) == {"width-full", "width-half"}
+    assert ix.ids("", "year=2015") == ["width-full"]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["prefecture=京都", "themes=ai", "nosuch=1", "visibility = internal OR 1=1", "year=abc", "kind"],
+)
+def test_unknown_filters_are_errors(ix, bad):
+    with pytest.raises(QueryError) as err:
+        ix.searcher.search("", [bad])
+    assert err.value.hint
+
+
+def test_unknown_value_suggests(ix):
+    with pytest.raises(QueryError) as err:
+        ix.searcher.search("", ["prefecture=京都"])
+    assert "京都府" in err.value.message
+
+
+def test_public_only_never_returns_internal(content, indexed):
+    content.add("pub", "## 背景\n共同受注。", visibility="public")
+    content.add("sec", "## 背景\n共同受注。", visibility="internal")
+    ix = indexed()
+    assert set(ix.ids("共同受注")) == {"pub", "sec"}
+    assert ix.ids("共同受注", public_only=True) == ["pub"]
+    assert ix.ids("", "visibility=internal", public_only=True) == []
+    with pytest.raises(NotFoundError):
+        ix.searcher.get("sec", public_only=True)
+    assert ix.searcher.get("sec")["id"] == "sec"
+
+
+def test_facets_and_total(ix):
+    result = ix.searcher.search("組合")
+    assert result["total"] == len(result["hits"]) or result["total"] >= len(result["hits"])
+    assert result["facets"]["prefecture"] == {"愛知県": result["total"]}
+    assert set(result["facets"]) >= {"themes", "kind", "year", "industry"}
+
+
+def test_bad_paging_and_sort(ix):
+    with pytest.raises(QueryError):
+        ix.searcher.search("", limit=1000)
+    with pytest.raises(QueryError):
+        ix.searcher.search("", sort="id:asc")
