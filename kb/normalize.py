@@ -19,10 +19,14 @@ from dataclasses import dataclass
 
 from sudachipy import Dictionary, SplitMode
 
-VERSION = "1"  # bump when the output changes: every document is then re-indexed
+VERSION = "2"  # bump when the output changes: every document is then re-indexed
 
 # Parts of speech that carry no searchable meaning.
-_SKIP_POS = frozenset({"助詞", "助動詞", "補助記号", "空白", "記号", "接続詞", "感動詞"})
+_SKIP_POS = frozenset(
+    {"助詞", "助動詞", "補助記号", "空白", "記号", "接続詞", "感動詞", "代名詞", "連体詞"}
+)
+# Light verbs and adjectives (する, いる, ある, なる, できる, よい …) say nothing searchable.
+_LIGHT = frozenset({"動詞", "形容詞"})
 _MAX_CHUNK = 4000  # Sudachi refuses very long inputs; longer runs are cut here
 _KATAKANA = re.compile(r"^[ァ-ヺー]+$")
 _VU = str.maketrans({"ヴ": "ブ"})
@@ -106,7 +110,8 @@ class Normalizer:
         for offset in range(0, len(text), _MAX_CHUNK):
             chunk = text[offset : offset + _MAX_CHUNK]
             for m in tokenizer.tokenize(chunk):
-                if m.part_of_speech()[0] in _SKIP_POS:
+                pos = m.part_of_speech()
+                if pos[0] in _SKIP_POS or (pos[0] in _LIGHT and pos[1] == "非自立可能"):
                     continue
                 parts = m.split(SplitMode.A) if m.end() - m.begin() > 1 else []
                 if len(parts) <= 1:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from indexer.documents import Analyzer
+from kb.normalize import Unit
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def parse_query(text: str, analyzer: Analyzer) -> Query:
     normalizer = analyzer.normalizer
     units = normalizer.units(text)
     stop = {tuple(normalizer.terms(w)) for w in analyzer.taxonomy.stopwords}
-    kept = [u for u in units if u.terms not in stop]
+    kept = [u for u in (_trim(u, stop) for u in units) if u is not None]
     if kept:
         units = kept
     matches = {m.first: m for m in analyzer.thesaurus.matches(units)}
@@ -61,3 +62,15 @@ def parse_query(text: str, analyzer: Analyzer) -> Query:
             terms.append(Term(phrase=units[i].terms))
             i += 1
     return Query(text, tuple(dict.fromkeys(terms)))
+
+
+def _trim(unit: Unit, stop: set[tuple[str, ...]]) -> Unit | None:
+    """``unit`` without stop words: whole (事例) or at either end of a compound (導入事例)."""
+    tokens = unit.tokens
+    if tuple(t.term for t in tokens) in stop:
+        return None
+    while len(tokens) > 1 and (tokens[-1].term,) in stop:
+        tokens = tokens[:-1]
+    while len(tokens) > 1 and (tokens[0].term,) in stop:
+        tokens = tokens[1:]
+    return Unit(tokens)
