@@ -165,6 +165,21 @@ class Indexed:
         meili.wait_task(self.client, task.task_uid, 30)
 
 
+def session_settings(meili_data: Path, content_dir: Path, **overrides: Any) -> Settings:
+    """Settings bound to the session server with a fresh index name (for module fixtures)."""
+    values: dict[str, Any] = {
+        "data_dir": meili_data,
+        "tools_dir": ROOT / ".tools",
+        "meili_url": None,
+        "meili_master_key": None,
+        "content_dir": content_dir,
+        "index_name": f"t{uuid.uuid4().hex[:12]}",
+        "meili_timeout_s": 60.0,
+    }
+    values.update(overrides)
+    return load_settings(**values)
+
+
 @pytest.fixture
 def indexed(content: ContentTree, make_settings: Callable[..., Settings]) -> Iterator[Callable[[], Indexed]]:
     made: list[Indexed] = []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kb.errors import NotFoundError, QueryError
+from tests.conftest import ContentTree, Indexed, session_settings
 
 CORPUS = {
     "width-full": "組合で全角のＤＸ推進とＳＤＧｓ宣言に取り組んだ。",
@@ -25,11 +26,15 @@ CORPUS = {
 }
 
 
-@pytest.fixture
-def ix(content, indexed):
+@pytest.fixture(scope="module")
+def ix(meili_data, tmp_path_factory):
+    content = ContentTree(tmp_path_factory.mktemp("search") / "content")
     for i, (name, text) in enumerate(CORPUS.items()):
         content.add(name, f"## 背景\n{text}", year=2015 + i, prefecture="愛知県")
-    return indexed()
+    index = Indexed(session_settings(meili_data, content.root))
+    index.rebuild()
+    yield index
+    index.drop()
 
 
 @pytest.mark.parametrize(
