@@ -6,6 +6,7 @@ error naming the document, and a failed rebuild leaves the old index serving.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -16,7 +17,7 @@ from typing import Any
 from meilisearch.errors import MeilisearchApiError, MeilisearchError
 
 from indexer.documents import Analyzer
-from indexer.settings import INDEX_SETTINGS, differs
+from indexer.settings import differs
 from kb import meili
 from kb.case import Case
 from kb.config import Settings
@@ -69,8 +70,7 @@ def documents(analyzer: Analyzer, cases: Sequence[Case]) -> Iterator[list[dict[s
     workers = os.cpu_count() or 2
     with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(analyzer,)) as pool:
         # small chunks keep every worker busy; results stream in order
-        for docs in pool.map(_work, _chunks(cases, 50)):
-            yield docs
+        yield from pool.map(_work, _chunks(cases, 50))
 
 
 class Builder:
@@ -107,7 +107,9 @@ class Builder:
             self._wait(index.update_settings(change))
         return bool(change)
 
-    def _send(self, name: str, batches: Iterator[list[dict[str, Any]]], progress: Progress | None) -> int:
+    def _send(
+        self, name: str, batches: Iterator[list[dict[str, Any]]], progress: Progress | None
+    ) -> int:
         index = self.client.index(name)
         pending: list[tuple[Any, list[dict[str, Any]]]] = []
         count = 0
@@ -155,10 +157,8 @@ class Builder:
             self._wait(self.client.swap_indexes([{"indexes": [self.name, tmp]}]))
         finally:
             # after the swap, tmp holds the old index; before it, the failed build
-            try:
+            with contextlib.suppress(IndexingError, SearchUnavailable, MeilisearchError):
                 self._wait(self.client.delete_index(tmp))
-            except (IndexingError, SearchUnavailable, MeilisearchError):
-                pass
         return IndexReport(added=count, rebuilt=True, seconds=time.perf_counter() - start)
 
     def _stale_builds(self) -> list[str]:
@@ -166,9 +166,7 @@ class Builder:
             result = self.client.get_indexes({"limit": 1000})
         except MeilisearchError as exc:
             raise SearchUnavailable(f"Meilisearch に接続できません: {exc}") from exc
-        return [
-            ix.uid for ix in result["results"] if ix.uid.startswith(self.name + BUILD_SUFFIX)
-        ]
+        return [ix.uid for ix in result["results"] if ix.uid.startswith(self.name + BUILD_SUFFIX)]
 
     def existing_hashes(self) -> dict[str, str]:
         index = self.client.index(self.name)
@@ -210,4 +208,3 @@ class Builder:
             report.removed = len(gone)
         report.seconds = time.perf_counter() - start
         return report
-

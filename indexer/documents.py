@@ -21,7 +21,7 @@ from kb.render import to_text
 from kb.taxonomy import Taxonomy
 from kb.thesaurus import Thesaurus, build_thesaurus, theme_concepts
 
-DOC_VERSION = "1"  # bump when the document shape changes
+DOC_VERSION = "2"  # bump when the document shape changes
 
 
 @dataclass
@@ -38,9 +38,7 @@ class Analyzer:
     def create(cls, taxonomy: Taxonomy, normalizer: Normalizer | None = None) -> Analyzer:
         normalizer = normalizer or normalize.get_normalizer()
         thesaurus = build_thesaurus(taxonomy, normalizer)
-        fingerprint = "/".join(
-            (normalize.VERSION, DOC_VERSION, thesaurus.digest, taxonomy.digest)
-        )
+        fingerprint = "/".join((normalize.VERSION, DOC_VERSION, thesaurus.digest, taxonomy.digest))
         return cls(
             taxonomy,
             normalizer,
@@ -76,7 +74,9 @@ class Analyzer:
         ]
         body_n = self.field(body_text)
         meta_n = "\n".join(self.line(v) for v in meta_values if v)
-        theme_tokens = " ".join(self.theme_concept[t] for t in case.themes if t in self.theme_concept)
+        theme_tokens = " ".join(
+            self.theme_concept[t] for t in case.themes if t in self.theme_concept
+        )
         return {
             "id": case.id,
             "title": case.title,
@@ -94,6 +94,7 @@ class Analyzer:
             "published": case.published.isoformat() if case.published else None,
             "visibility": case.visibility,
             "attachments": case.attachments,
+            "featured": case.featured,
             "source": case.source,
             "body": case.body,
             "body_text": body_text,

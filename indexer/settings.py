@@ -19,11 +19,13 @@ FILTERABLE = [
     "year",
     "visibility",
     "tags",
+    "featured",
+    "id",
 ]
 
 FACETS = ["themes", "prefecture", "industry", "organization_type", "programs", "kind", "year"]
 
-SORTABLE = ["year", "published"]
+SORTABLE = ["year", "published", "featured"]
 
 INDEX_SETTINGS: dict[str, Any] = {
     "searchableAttributes": SEARCHABLE,

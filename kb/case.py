@@ -36,16 +36,22 @@ def _taxonomy(info: ValidationInfo) -> Taxonomy:
     tax = ctx.get("taxonomy")
     if tax is None:  # pragma: no cover - programming error
         raise RuntimeError("Case validation needs context={'taxonomy': ...}")
-    return tax  # type: ignore[no-any-return]
+    return tax
 
 
 def _one_of(vocab: Vocabulary, value: Any, label: str) -> str:
     if not isinstance(value, str):
-        raise PydanticCustomError("kb_type", "文字列で指定してください（指定値: {got}）", {"got": value})
+        raise PydanticCustomError(
+            "kb_type", "文字列で指定してください（指定値: {got}）", {"got": value}
+        )
     canonical = vocab.canonical(value)
     if canonical is not None:
         return canonical
-    shown = "、".join(vocab.values) if len(vocab) <= 15 else f"{len(vocab)} 個の値（content/taxonomy.yml）"
+    shown = (
+        "、".join(vocab.values)
+        if len(vocab) <= 15
+        else f"{len(vocab)} 個の値（content/taxonomy.yml）"
+    )
     suggestions = vocab.suggest(value)
     hint = f"。もしかして「{'」「'.join(suggestions)}」?" if suggestions else ""
     raise PydanticCustomError(
@@ -75,6 +81,7 @@ class Case(BaseModel):
     published: date | None = None
     visibility: Literal["public", "internal"]
     attachments: list[Text] = Field(default_factory=list)
+    featured: Annotated[bool, Field(strict=True)] = False
 
     # filled by the loader, never by editors
     body: str = Field("", exclude=True)
@@ -135,12 +142,24 @@ class Case(BaseModel):
     @field_validator("summary")
     @classmethod
     def _summary(cls, v: str) -> str:
-        sentences = [s for s in re.split(r"(?<=[。．！？!?])", v) if s.strip()]
+        # a full-width period before a digit is a decimal point (１．５倍), not a sentence end
+        sentences = [s for s in re.split(r"(?<=[。！？!?])|(?<=．)(?![0-9０-９])", v) if s.strip()]
         if len(sentences) > 3:
             raise PydanticCustomError(
                 "kb_summary",
                 "要約は1〜3文にしてください（{n} 文あります）",
                 {"n": len(sentences)},
+            )
+        return v
+
+    @field_validator("featured")
+    @classmethod
+    def _featured(cls, v: bool, info: ValidationInfo) -> bool:
+        if v and info.data.get("visibility", "public") != "public":
+            raise PydanticCustomError(
+                "kb_featured",
+                "featured: true は公開事例（visibility: public）にだけ指定できます",
+                {},
             )
         return v
 
@@ -181,6 +200,7 @@ _MESSAGES = {
     "date_parsing": "日付は YYYY-MM-DD で指定してください（例: 2024-03-15）",
     "date_from_datetime_parsing": "日付は YYYY-MM-DD で指定してください（例: 2024-03-15）",
     "literal_error": "public か internal のいずれかで指定してください",
+    "bool_type": "true か false で指定してください",
 }
 
 
@@ -193,5 +213,3 @@ def describe(error: dict[str, Any]) -> str:
     if etype != "missing" and "input" in error:
         message += f"（指定値: {error['input']!r}）"
     return message
-
-

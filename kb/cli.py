@@ -14,7 +14,7 @@ import click
 
 from kb import meili
 from kb.config import Settings, load_settings
-from kb.errors import ContentError, KbError
+from kb.errors import KbError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -58,55 +58,101 @@ def main() -> None:
 # -- check ---------------------------------------------------------------------
 
 
-def _format_error(err: ContentError, fmt: str) -> str:
+def _format_finding(item: Any, fmt: str) -> str:
     if fmt == "github":
-        title = f"kb check: {err.field}" if err.field else "kb check"
-        text = err.message + (f"（{err.hint}）" if err.hint else "")
+        level = "warning" if item.severity == "warning" else "error"
+        title = f"kb check: {item.field}" if item.field else "kb check"
+        text = item.message + (f"（{item.hint}）" if item.hint else "")
         text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        loc = f"file={err.path}" + (f",line={err.line}" if err.line else "")
-        return f"::error {loc},title={title}::{text}"
-    return str(err)
+        loc = f"file={item.path}" + (f",line={item.line}" if item.line else "")
+        loc += f",col={item.column}" if item.line and item.column else ""
+        return f"::{level} {loc},title={title}::{text}"
+    return str(item)
+
+
+def changed_files(ref: str, content_dir: Path) -> list[Path]:
+    """Case files under ``content_dir`` changed since git ``ref`` (committed, staged,
+    unstaged or untracked); every case file when taxonomy.yml or synonyms.yml changed."""
+    import subprocess
+
+    from kb.loader import case_files
+
+    def git(*args: str) -> list[str]:
+        try:
+            done = subprocess.run(
+                ["git", *args], cwd=content_dir, capture_output=True, text=True, check=True
+            )
+        except FileNotFoundError as exc:
+            raise KbError("git が見つかりません", hint="git をインストールしてください") from exc
+        except subprocess.CalledProcessError as exc:
+            raise KbError(
+                f"git {' '.join(args)} に失敗しました: {exc.stderr.strip()}",
+                hint=f"--changed-since の参照（{ref}）が存在するか確認してください"
+                "（CI では fetch-depth: 0 で取得します）",
+            ) from exc
+        return [line for line in done.stdout.splitlines() if line.strip()]
+
+    top = Path(git("rev-parse", "--show-toplevel")[0])
+    names = git("diff", "--name-only", "--diff-filter=ACMRT", ref, "--", ".")
+    names += git("ls-files", "--others", "--exclude-standard", "--full-name", "--", ".")
+    root = content_dir.resolve()
+    changed = {(top / n).resolve() for n in names}
+    if changed & {root / "taxonomy.yml", root / "synonyms.yml"}:
+        return case_files(root / "cases")
+    cases = set(case_files(root / "cases"))
+    return sorted(p for p in changed if p in cases)
 
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["text", "github", "json"]), default="text")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "github", "json"]),
+    default="text",
+    help="出力形式（github: Actions の注釈、json: ツール向け）",
+)
+@click.option("--strict", is_flag=True, help="警告もエラーとして扱う（CI 用）")
+@click.option(
+    "--changed-since",
+    "ref",
+    metavar="REF",
+    help="git の REF 以降に変わったファイルだけを個別に検証する（重複の検出は全件が対象）",
+)
 @content_option
 @handles_errors
-def check(paths: tuple[Path, ...], fmt: str, content: Path | None) -> None:
-    """事例ファイルを検証する（問題があれば終了コード 1）。"""
-    from kb.loader import load_cases
-    from kb.taxonomy import load_taxonomy
+def check(
+    paths: tuple[Path, ...], fmt: str, strict: bool, ref: str | None, content: Path | None
+) -> None:  # fmt: skip
+    """事例ファイルを検証する（エラーがあれば終了コード 1）。"""
+    from kb.checks import run_checks
 
     settings = _settings(content)
-    try:
-        taxonomy = load_taxonomy(settings.content_dir)
-    except ContentError as exc:
-        result_errors, cases = [exc], 0
-    else:
-        result = load_cases(
-            settings.content_dir,
-            taxonomy,
-            max_bytes=settings.max_file_bytes,
-            only=list(paths) if paths else None,
-        )
-        result_errors, cases = result.errors, len(result.cases)
+    only: list[Path] | None = list(paths) if paths else None
+    if ref is not None:
+        only = (only or []) + changed_files(ref, settings.content_dir)
+    report = run_checks(settings, only=only, strict=strict)
+    errors, warnings = report.errors, report.warnings
     if fmt == "json":
         click.echo(
             json.dumps(
-                {"ok": not result_errors, "cases": cases, "errors": [e.to_dict() for e in result_errors]},
+                {
+                    "ok": report.ok,
+                    "cases": report.cases,
+                    "errors": [f.to_dict() for f in errors],
+                    "warnings": [f.to_dict() for f in warnings],
+                },
                 ensure_ascii=False,
                 indent=2,
             )
         )
     else:
-        for err in result_errors:
-            click.echo(_format_error(err, fmt))
-        if result_errors:
-            click.echo(f"{len(result_errors)} 件の問題があります（{cases} 件は正常）", err=True)
-        else:
-            click.echo(f"問題はありません（{cases} 件の事例）", err=True)
-    if result_errors:
+        for item in report.findings:
+            click.echo(_format_finding(item, fmt))
+        summary = f"エラー {len(errors)} 件、警告 {len(warnings)} 件（正常に読めた事例 {report.cases} 件）"
+        click.echo(summary if report.findings else f"問題はありません（{report.cases} 件の事例）",
+                   err=True)  # fmt: skip
+    if errors:
         raise SystemExit(1)
 
 
@@ -114,7 +160,9 @@ def check(paths: tuple[Path, ...], fmt: str, content: Path | None) -> None:
 
 
 @main.command()
-@click.option("--rebuild", is_flag=True, help="新しい索引を作って差し替える（失敗しても旧索引が残る）")
+@click.option(
+    "--rebuild", is_flag=True, help="新しい索引を作って差し替える（失敗しても旧索引が残る）"
+)
 @content_option
 @handles_errors
 def index(rebuild: bool, content: Path | None) -> None:
@@ -165,7 +213,9 @@ def make_searcher(settings: Settings) -> Any:
 
 @main.command()
 @click.argument("query", default="")
-@click.option("--filter", "filters", multiple=True, metavar="FIELD=VALUE", help="絞り込み（繰り返し可）")
+@click.option(
+    "--filter", "filters", multiple=True, metavar="FIELD=VALUE", help="絞り込み（繰り返し可）"
+)
 @click.option("--limit", type=int, default=10, show_default=True)
 @click.option("--offset", type=int, default=0)
 @click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance")
@@ -173,7 +223,12 @@ def make_searcher(settings: Settings) -> Any:
 @content_option
 @handles_errors
 def search(
-    query: str, filters: tuple[str, ...], limit: int, offset: int, sort: str, as_json: bool,
+    query: str,
+    filters: tuple[str, ...],
+    limit: int,
+    offset: int,
+    sort: str,
+    as_json: bool,
     content: Path | None,
 ) -> None:
     """事例を検索する。"""
@@ -188,7 +243,19 @@ def search(
         keep = ("query", "total", "hits", "facets")
         out = {k: result[k] for k in keep}
         out["hits"] = [
-            {k: h[k] for k in ("id", "title", "kind", "themes", "prefecture", "year", "visibility", "snippet")}
+            {
+                k: h[k]
+                for k in (
+                    "id",
+                    "title",
+                    "kind",
+                    "themes",
+                    "prefecture",
+                    "year",
+                    "visibility",
+                    "snippet",
+                )
+            }
             for h in result["hits"]
         ]
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
@@ -198,7 +265,9 @@ def search(
     for hit in result["hits"]:
         click.echo(f"\n{click.style(hit['title'], bold=True)}  [{hit['id']}]")
         click.echo(f"  {hit['prefecture']} / {hit['year']} 年度 / {', '.join(hit['themes'])}")
-        text = re.sub(r"<mark>(.*?)</mark>", lambda m: click.style(m.group(1), fg="yellow"), hit["snippet"])
+        text = re.sub(
+            r"<mark>(.*?)</mark>", lambda m: click.style(m.group(1), fg="yellow"), hit["snippet"]
+        )
         click.echo("  " + unescape(text))
 
 
@@ -274,3 +343,6 @@ def meili_status() -> None:
 
 # -- commands that live in their own modules ---------------------------------------
 # Each area registers its commands below with one line; keep this section last.
+from kb import site, users_cli  # noqa: E402, F401
+
+main.add_command(__import__("kb.scaffold").scaffold.new)  # kb new (editors workflow)

@@ -7,6 +7,7 @@ appears there). Invalid or missing values raise ``ConfigError`` naming the key.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -82,11 +83,70 @@ class Settings(BaseSettings):
         description="Pattern for a case's edit link, with {path} for the file's "
         "path in the content repository; empty hides the link.",
     )
+    near_duplicate_threshold: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        validation_alias=AliasChoices("KB_NEAR_DUPLICATE_THRESHOLD", "near_duplicate_threshold"),
+        description="Similarity (0-1, Jaccard over normalized word shingles) from which "
+        "`kb check` reports two cases as near-duplicates.",
+    )
+    max_image_bytes: int = Field(
+        500_000,
+        gt=0,
+        validation_alias=AliasChoices("KB_MAX_IMAGE_BYTES", "max_image_bytes"),
+        description="Largest image a case body may embed, in bytes (`kb check`).",
+    )
     meili_timeout_s: float = Field(
         30.0,
         gt=0,
         validation_alias=AliasChoices("KB_MEILI_TIMEOUT", "meili_timeout_s"),
         description="Seconds to wait for a Meilisearch task or start-up.",
+    )
+    auth: Literal["password", "proxy"] = Field(
+        "password",
+        validation_alias=AliasChoices("KB_AUTH", "auth"),
+        description="How instructors sign in: `password` (kb accounts) or `proxy` (a user "
+        "header set by a trusted reverse proxy).",
+    )
+    session_secret: str | None = Field(
+        None,
+        validation_alias=AliasChoices("KB_SESSION_SECRET", "session_secret"),
+        description="Key signing session cookies; unset means one is generated once and "
+        "stored (mode 0600) under data_dir.",
+    )
+    session_hours: float = Field(
+        12.0,
+        gt=0,
+        le=24 * 90,
+        validation_alias=AliasChoices("KB_SESSION_HOURS", "session_hours"),
+        description="Hours a login stays valid.",
+    )
+    trusted_proxies: str = Field(
+        "",
+        validation_alias=AliasChoices("KB_TRUSTED_PROXIES", "trusted_proxies"),
+        description="Comma-separated addresses/networks of reverse proxies whose "
+        "X-Forwarded-Proto and user header are believed.",
+    )
+    proxy_user_header: str = Field(
+        "X-Forwarded-User",
+        pattern=r"^[A-Za-z0-9-]{1,100}$",
+        validation_alias=AliasChoices("KB_PROXY_USER_HEADER", "proxy_user_header"),
+        description="Header carrying the signed-in user's name with KB_AUTH=proxy.",
+    )
+    public_search_url: str = Field(
+        "",
+        validation_alias=AliasChoices("KB_PUBLIC_SEARCH_URL", "public_search_url"),
+        description="Where the search box of the static public site (`kb build-site`) "
+        "sends its query (GET, parameter q); empty omits the box.",
+    )
+    login_max_failures: int = Field(
+        5,
+        ge=1,
+        le=1000,
+        validation_alias=AliasChoices("KB_LOGIN_MAX_FAILURES", "login_max_failures"),
+        description="Failed logins per account or address before further tries are "
+        "refused for a while (the wait doubles with each further failure).",
     )
 
     @field_validator("meili_url")

@@ -50,7 +50,7 @@ def _safe_compose(text: str, path: Path, first_line: int) -> yaml.Node | None:
         loader.dispose()
     loader = _Base(text)
     try:
-        return loader.get_single_node()  # type: ignore[no-any-return]
+        return loader.get_single_node()
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, path, first_line) from exc
     finally:
@@ -133,6 +133,4 @@ def parse(text: str, path: Path) -> FrontMatter:
             key_lines[key] = line
         data = _construct(node, path, first_line=2)
     body = "\n".join(lines[end + 1 :])
-    return FrontMatter(
-        data=data, lines=key_lines, body=body, body_line=end + 2, end_line=end + 1
-    )
+    return FrontMatter(data=data, lines=key_lines, body=body, body_line=end + 2, end_line=end + 1)

@@ -96,7 +96,7 @@ class Normalizer:
         self._dictionary = Dictionary(dict="core")
         self._local = threading.local()
 
-    def _tokenizer(self):  # type: ignore[no-untyped-def]
+    def _tokenizer(self):
         tok = getattr(self._local, "tokenizer", None)
         if tok is None:
             tok = self._dictionary.tokenizer(mode=SplitMode.C)

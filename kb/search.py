@@ -96,7 +96,9 @@ class Searcher:
                     hint="FIELD=VALUE の形で、FIELD は " + ", ".join(FILTER_FIELDS),
                 )
             if not value:
-                raise QueryError(f"絞り込み {name} の値が空です", field=name, hint="値を指定してください")
+                raise QueryError(
+                    f"絞り込み {name} の値が空です", field=name, hint="値を指定してください"
+                )
             if name == "year":
                 out.year_range = self._year(value, out.year_range)
                 continue
@@ -110,7 +112,9 @@ class Searcher:
         m = _YEAR.match(value.translate(str.maketrans("０１２３４５６７８９", "0123456789")))
         if not m or not (m.group(1) or m.group(3)):
             raise QueryError(
-                f"年度 {value!r} を読めません", field="year", hint="2023 または 2019..2023 の形で指定してください"
+                f"年度 {value!r} を読めません",
+                field="year",
+                hint="2023 または 2019..2023 の形で指定してください",
             )
         lo = int(m.group(1)) if m.group(1) else None
         hi = int(m.group(3)) if m.group(3) else (lo if not m.group(2) else None)
@@ -158,7 +162,9 @@ class Searcher:
         facets: bool = True,
     ) -> dict[str, Any]:
         if sort not in SORTS:
-            raise QueryError(f"並べ替え {sort!r} は使えません", field="sort", hint="relevance / newest / oldest")
+            raise QueryError(
+                f"並べ替え {sort!r} は使えません", field="sort", hint="relevance / newest / oldest"
+            )
         if not 0 <= limit <= MAX_LIMIT:
             raise QueryError(f"limit は 0〜{MAX_LIMIT} で指定してください", field="limit")
         if not 0 <= offset <= 10_000:
@@ -191,7 +197,7 @@ class Searcher:
 
     def _run(self, q: str, params: dict[str, Any]) -> dict[str, Any]:
         try:
-            return self.index.search(q, params)  # type: ignore[no-any-return]
+            return self.index.search(q, params)
         except MeilisearchApiError as exc:
             if exc.code == "index_not_found":
                 raise SearchUnavailable(
@@ -205,8 +211,14 @@ class Searcher:
             ) from exc
 
     def _shape(
-        self, query: Query, filters: Filters, result: dict[str, Any], relaxed: bool,
-        limit: int, offset: int, sort: str,
+        self,
+        query: Query,
+        filters: Filters,
+        result: dict[str, Any],
+        relaxed: bool,
+        limit: int,
+        offset: int,
+        sort: str,
     ) -> dict[str, Any]:
         hits = []
         for hit in result["hits"]:

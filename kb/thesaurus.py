@@ -104,7 +104,9 @@ def build_thesaurus(taxonomy: Taxonomy, normalizer: Normalizer) -> Thesaurus:
     return Thesaurus(groups, normalizer)
 
 
-def theme_concepts(taxonomy: Taxonomy, thesaurus: Thesaurus, normalizer: Normalizer) -> dict[str, str]:
+def theme_concepts(
+    taxonomy: Taxonomy, thesaurus: Thesaurus, normalizer: Normalizer
+) -> dict[str, str]:
     """Theme key -> the concept token of its synonyms (so DX finds cases themed dx)."""
     out = {}
     for key, theme in taxonomy.themes.items():

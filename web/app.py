@@ -12,7 +12,7 @@ from kb import __version__
 from kb.config import Settings, load_settings
 from web import errors
 from web.deps import Services
-from web.routes import api
+from web.routes import api, cases, search, themes
 
 HERE = Path(__file__).parent
 
@@ -29,4 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     errors.install(app)
     app.include_router(api.router)
+    app.include_router(search.router)
+    app.include_router(cases.router)
+    app.include_router(themes.router)
     return app

@@ -28,9 +28,13 @@ _TITLES = {
 
 def _wants_json(request: Request) -> bool:
     path = request.url.path
-    return path.startswith("/api/") or path == "/healthz" or (
-        "application/json" in request.headers.get("accept", "")
-        and "text/html" not in request.headers.get("accept", "")
+    return (
+        path.startswith("/api/")
+        or path == "/healthz"
+        or (
+            "application/json" in request.headers.get("accept", "")
+            and "text/html" not in request.headers.get("accept", "")
+        )
     )
 
 
@@ -44,7 +48,7 @@ def render_error(request: Request, exc: KbError) -> Response:
     templates = getattr(request.app.state, "templates", None)
     title = _TITLES.get(exc.status_code, "エラー")
     if templates is not None:
-        return templates.TemplateResponse(  # type: ignore[no-any-return]
+        return templates.TemplateResponse(
             request,
             "error.html",
             {"title": title, "error": exc, "status": exc.status_code},

@@ -23,13 +23,13 @@ def api_search(
     sort: Annotated[str, Query(pattern="^(relevance|newest|oldest)$")] = "relevance",
 ) -> dict[str, Any]:
     """Search cases: same JSON as `kb search --json`, plus paging and timing fields."""
-    return svc.call(Searcher.search, q, filter, limit=limit, offset=offset, sort=sort)  # type: ignore[no-any-return]
+    return svc.call(Searcher.search, q, filter, limit=limit, offset=offset, sort=sort)
 
 
 @router.get("/api/cases/{case_id}")
 def api_case(case_id: str, svc: Annotated[Services, Depends(services)]) -> dict[str, Any]:
     """One case with its front matter and Markdown body."""
-    return svc.call(Searcher.get, case_id)  # type: ignore[no-any-return]
+    return svc.call(Searcher.get, case_id)
 
 
 @router.get("/healthz")
