@@ -17,7 +17,9 @@ def test_compose_file_is_valid():
     if exe is None:
         if os.environ.get("CI"):
             pytest.fail("docker-compose missing in CI (.ci/run installs it)")
-        pytest.skip("NO docker-compose: compose validation SKIPPED (apt-get install docker-compose)")
+        pytest.skip(
+            "NO docker-compose: compose validation SKIPPED (apt-get install docker-compose)"
+        )
     env = {**os.environ, "MEILI_MASTER_KEY": "compose-test-key-0123456789"}
     out = subprocess.run(
         [exe, "-f", str(ROOT / "docker-compose.yml"), "config"],

@@ -154,7 +154,14 @@ def test_year_filter_and_sort(ix):
 
 @pytest.mark.parametrize(
     "bad",
-    ["prefecture=京都", "themes=ai", "nosuch=1", "visibility = internal OR 1=1", "year=abc", "kind"],
+    [
+        "prefecture=京都",
+        "themes=ai",
+        "nosuch=1",
+        "visibility = internal OR 1=1",
+        "year=abc",
+        "kind",
+    ],
 )
 def test_unknown_filters_are_errors(ix, bad):
     with pytest.raises(QueryError) as err:
