@@ -204,7 +204,9 @@ class Builder:
         if changed:
             self._send(self.name, documents(self.analyzer, changed), progress)
         if gone:
-            self._wait(self.client.index(self.name).delete_documents(gone))
+            ids = ", ".join(f'"{i}"' for i in gone)  # ids are validated slugs
+            index = self.client.index(self.name)
+            self._wait(index.delete_documents(filter=f"id IN [{ids}]"))
             report.removed = len(gone)
         report.seconds = time.perf_counter() - start
         return report

@@ -9,6 +9,7 @@ SEARCHABLE = ["title_n", "tags_n", "summary_n", "body_n", "org_n", "meta_n"]
 
 # Fields a filter may name; kb.search checks every value against the taxonomy.
 FILTERABLE = [
+    "id",  # for deletes by filter; kb.search never lets a request filter on it
     "themes",
     "prefecture",
     "region",
@@ -78,12 +79,19 @@ RETRIEVE = [
 ]
 
 
+_UNORDERED = frozenset({"sortableAttributes", "filterableAttributes", "stopWords"})
+
+
 def differs(current: dict[str, Any], wanted: dict[str, Any] = INDEX_SETTINGS) -> dict[str, Any]:
     """The part of ``wanted`` that ``current`` does not already have."""
     out = {}
     for key, value in wanted.items():
         have = current.get(key)
-        if isinstance(value, dict) and isinstance(have, dict):
+        if key in _UNORDERED and isinstance(have, list):
+            # Meilisearch returns these sorted; their order carries no meaning
+            if sorted(map(str, have)) != sorted(map(str, value)):
+                out[key] = value
+        elif isinstance(value, dict) and isinstance(have, dict):
             if any(have.get(k) != v for k, v in value.items()):
                 out[key] = value
         elif have != value:

@@ -278,14 +278,22 @@ def search(
 @click.option("--host", default=None, help="待ち受けアドレス（既定: KB_HOST または 127.0.0.1）")
 @click.option("--port", type=int, default=None, help="ポート（既定: KB_PORT または 8000）")
 @click.option("--workers", type=int, default=1, show_default=True, help="ワーカープロセス数")
+@click.option("--watch", is_flag=True, help="事例ファイルの保存を監視して索引を更新する")
 @content_option
 @handles_errors
-def serve(host: str | None, port: int | None, workers: int, content: Path | None) -> None:
+def serve(
+    host: str | None, port: int | None, workers: int, watch: bool, content: Path | None
+) -> None:
     """Web アプリと API を起動する。"""
     import uvicorn
 
     settings = _settings(content)
     meili.ensure(settings)
+    if watch:
+        from kb.watch import Watcher
+
+        Watcher(settings).start()
+        click.echo(f"{settings.content_dir} の変更を監視しています", err=True)
     if content:
         os.environ["KB_CONTENT_DIR"] = str(content)  # for the worker processes
     uvicorn.run(
@@ -296,6 +304,26 @@ def serve(host: str | None, port: int | None, workers: int, content: Path | None
         workers=workers,
         proxy_headers=True,
         log_level="info",
+    )
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--port", type=int, default=8001, show_default=True)
+@content_option
+@handles_errors
+def preview(path: Path, port: int, content: Path | None) -> None:
+    """1件の事例ファイルを表示し、保存するたびに再表示する（索引は不要）。"""
+    import uvicorn
+
+    from kb.preview import create_preview_app
+
+    settings = _settings(content)
+    click.echo(
+        f"http://127.0.0.1:{port}/ で {path} をプレビューしています（Ctrl+C で終了）", err=True
+    )
+    uvicorn.run(
+        create_preview_app(settings, path), host="127.0.0.1", port=port, log_level="warning"
     )
 
 
@@ -346,3 +374,4 @@ def meili_status() -> None:
 from kb import site, users_cli  # noqa: E402, F401
 
 main.add_command(__import__("kb.scaffold").scaffold.new)  # kb new (editors workflow)
+main.add_command(__import__("kb.corpus").corpus.bench_group)  # kb bench corpus (benchmarks)

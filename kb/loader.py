@@ -182,6 +182,9 @@ _HINTS = {
     "summary": "1〜3文の要約を書きます",
     "title": "事例のタイトルを書きます",
     "published": "公開日を 2024-03-15 の形で書きます",
+    "attachments": "事例ファイルと同じフォルダからの相対パスで、content/ の中のファイルを書きます",
+    "tags": "自由なキーワードをリストで書きます（例: [共同受注, 人材育成]）",
+    "organization": "組合・団体の名称を書きます",
 }
 
 
@@ -204,7 +207,11 @@ def load_cases(
     files = case_files(content_dir / "cases")
     selected = {p.resolve() for p in only} if only is not None else None
     if selected is not None:
-        files = sorted(set(files) | {Path(p) for p in only or []}, key=str)
+        # one entry per real file, however the caller spelled its path
+        by_real = {p.resolve(): p for p in files}
+        for p in only or []:
+            by_real.setdefault(Path(p).resolve(), Path(p))
+        files = sorted(by_real.values(), key=str)
     seen: dict[str, str] = {}
     for path in files:
         report = selected is None or path.resolve() in selected

@@ -495,6 +495,30 @@ def client(conn: Connection, timeout_s: float = 30.0) -> meilisearch.Client:
     return meilisearch.Client(conn.url, conn.key, timeout=max(1, math.ceil(timeout_s)))
 
 
+def search_key(master: meilisearch.Client, index_name: str) -> str:
+    """An API key that can only search ``index_name``; created with the master key once."""
+    name = f"kb-public-search-{index_name}"
+    try:
+        for key in master.get_keys({"limit": 1000}).results:
+            if key.name == name and key.actions == ["search"] and key.indexes == [index_name]:
+                return str(key.key)
+        created = master.create_key(
+            {
+                "name": name,
+                "description": "kb public portal: search only",
+                "actions": ["search"],
+                "indexes": [index_name],
+                "expiresAt": None,
+            }
+        )
+    except (MeilisearchApiError, MeilisearchCommunicationError) as exc:
+        raise SearchUnavailable(
+            f"検索用 API キーを用意できません: {exc}",
+            hint="Meilisearch の状態を `kb meili status` で確認してください",
+        ) from exc
+    return str(created.key)
+
+
 def wait_task(client: meilisearch.Client, task_uid: int, timeout_s: float) -> Task:
     """Wait for a task; IndexingError if it failed, SearchUnavailable if Meilisearch did."""
     try:

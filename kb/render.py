@@ -6,11 +6,26 @@ off), and links or images with ``javascript:``/``data:`` URLs are dropped.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import unquote
+
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-_BLOCK_BREAK = {"paragraph_close", "heading_close", "list_item_close", "tr_close", "th_close",
-                "td_close", "fence", "code_block", "hr", "blockquote_close"}
+_BLOCK_BREAK = {
+    "paragraph_close",
+    "heading_close",
+    "list_item_close",
+    "tr_close",
+    "th_close",
+    "td_close",
+    "fence",
+    "code_block",
+    "hr",
+    "blockquote_close",
+}
 
 
 def _md() -> MarkdownIt:
@@ -46,3 +61,101 @@ def _inline_text(children: list[Token]) -> str:
         elif child.type == "image":
             parts.append(child.content)
     return "".join(parts)
+
+
+# -- HTML ---------------------------------------------------------------------------
+
+_UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
+_SLUG_DROP = re.compile(r"[^\w\-]+")
+TOC_MIN_HEADINGS = 3  # shorter cases read fine without a table of contents
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    anchor: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: str
+    toc: list[Heading]
+
+    @property
+    def long(self) -> bool:
+        """True when the case has enough sections to deserve a table of contents."""
+        return len(self.toc) >= TOC_MIN_HEADINGS
+
+
+def safe_url(url: str) -> bool:
+    """False for URLs that could run script (``javascript:``, ``data:`` …), in any spelling."""
+    compact = re.sub(r"[\x00-\x20\x7f]+", "", unquote(url)).lower()
+    return not compact.startswith(_UNSAFE_SCHEMES)
+
+
+def slug(text: str) -> str:
+    """An anchor for a heading: its words joined by hyphens (Japanese kept as is)."""
+    return _SLUG_DROP.sub("-", text.strip().lower()).strip("-_")
+
+
+def _html_md() -> MarkdownIt:
+    md = _md()
+    md.validateLink = safe_url  # type: ignore[method-assign]
+    return md
+
+
+_HTML_MD = _html_md()
+
+
+def to_html(body: str, rewrite: Callable[[str], str | None] | None = None) -> Rendered:
+    """Safe HTML for a Markdown body, with heading anchors and the table of contents.
+
+    Raw HTML in the body is shown as text; links and images with unsafe URLs are
+    left as plain text. ``rewrite`` maps a link/image URL to another (e.g. an
+    attachment to its download route); returning None keeps it unchanged.
+    """
+    tokens = _HTML_MD.parse(body)
+    toc: list[Heading] = []
+    used: set[str] = set()
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open":
+            text = _inline_text(tokens[i + 1].children or []).strip()
+            anchor = _unique(slug(text) or f"section-{len(toc) + 1}", used)
+            tok.attrSet("id", anchor)
+            if tok.tag in ("h2", "h3"):
+                toc.append(Heading(int(tok.tag[1]), anchor, text))
+        elif tok.type == "inline":
+            for child in _walk(tok.children or []):
+                _check_url(child, rewrite)
+    return Rendered(_HTML_MD.renderer.render(tokens, _HTML_MD.options, {}), toc)
+
+
+def _walk(children: list[Token]) -> list[Token]:
+    out: list[Token] = []
+    for child in children:
+        out.append(child)
+        out.extend(_walk(child.children or []))
+    return out
+
+
+def _check_url(tok: Token, rewrite: Callable[[str], str | None] | None) -> None:
+    attr = {"link_open": "href", "image": "src"}.get(tok.type)
+    if attr is None:
+        return
+    url = str(tok.attrGet(attr) or "")
+    if rewrite is not None:
+        url = rewrite(url) or url
+    tok.attrSet(attr, url if safe_url(url) else "#")
+    if tok.type == "link_open" and url.startswith(("http://", "https://")):
+        tok.attrSet("rel", "noopener noreferrer nofollow")
+    if tok.type == "image":
+        tok.attrSet("loading", "lazy")
+
+
+def _unique(anchor: str, used: set[str]) -> str:
+    candidate, n = anchor, 2
+    while candidate in used:
+        candidate, n = f"{anchor}-{n}", n + 1
+    used.add(candidate)
+    return candidate

@@ -60,16 +60,19 @@ class Vocabulary:
         return self._by_fold.get(fold(value))
 
     def suggest(self, value: str, n: int = 3) -> list[str]:
-        matches = difflib.get_close_matches(fold(value), list(self._by_fold), n=n, cutoff=0.5)
-        # substring containment catches 京都 -> 京都府, 製造 -> 製造業
         key = fold(value)
-        contained = [k for k in self._by_fold if key and (key in k or k in key) and k not in matches]
-        return [self._by_fold[k] for k in [*matches, *contained][:n]]
+        # a value the input starts (京都 -> 京都府, 製造 -> 製造業) is the likeliest meant,
+        # then containment either way, then spelling similarity
+        prefixed = [k for k in self._by_fold if key and k.startswith(key)]
+        contained = [k for k in self._by_fold if key and (key in k or k in key)]
+        similar = difflib.get_close_matches(key, list(self._by_fold), n=n, cutoff=0.5)
+        ranked = list(dict.fromkeys([*prefixed, *contained, *similar]))
+        return [self._by_fold[k] for k in ranked[:n]]
 
     def __contains__(self, value: object) -> bool:
         return isinstance(value, str) and value in self.values
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self):
         return iter(self.values)
 
     def __len__(self) -> int:
@@ -115,7 +118,9 @@ def _read_yaml(path: Path) -> tuple[Any, str]:
         text = raw.decode("utf-8")
         return yaml.safe_load(text), hashlib.sha256(raw).hexdigest()
     except UnicodeDecodeError as exc:
-        raise ContentError("UTF-8 ではありません", path=path, hint="UTF-8 で保存してください") from exc
+        raise ContentError(
+            "UTF-8 ではありません", path=path, hint="UTF-8 で保存してください"
+        ) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ContentError(

@@ -218,3 +218,13 @@ def login(client: Any, settings: Settings, name: str = TEST_USER) -> str:
     response = client.post("/login", data=form, follow_redirects=False)
     assert response.status_code == 303, response.text[:500]
     return match.group(1)
+
+
+def authed(app: Any) -> Any:
+    """A TestClient for ``app`` logged in as the test instructor; its POSTs carry the CSRF
+    token (header), so tests of internal routes read as before."""
+    from fastapi.testclient import TestClient
+
+    client = TestClient(app)
+    client.headers["X-CSRF-Token"] = login(client, app.state.services.settings)
+    return client

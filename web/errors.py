@@ -29,7 +29,7 @@ _TITLES = {
 def _wants_json(request: Request) -> bool:
     path = request.url.path
     return (
-        path.startswith("/api/")
+        path.startswith(("/api/", "/public/api/"))
         or path == "/healthz"
         or (
             "application/json" in request.headers.get("accept", "")
@@ -50,7 +50,7 @@ def render_error(request: Request, exc: KbError) -> Response:
     if templates is not None:
         return templates.TemplateResponse(
             request,
-            "error.html",
+            "public/error.html" if request.url.path.startswith("/public") else "error.html",
             {"title": title, "error": exc, "status": exc.status_code},
             status_code=exc.status_code,
         )

@@ -1,0 +1,1 @@
+"""Benchmark scripts for kb (`make bench`); see docs/BENCHMARKS.md."""

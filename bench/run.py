@@ -1,0 +1,165 @@
+"""`make bench`: corpus, rebuild, incremental, latency and relevance, then docs/BENCHMARKS.md.
+
+    python -m bench.run [--sizes 2000,20000] [--runs 3] [--seconds 3] [--out docs/BENCHMARKS.md]
+
+Everything runs against the bench's own managed Meilisearch under .data/bench (started
+here and stopped at the end), on 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import latency, relevance
+from bench.common import BENCH_DATA, ROOT, env_for, median, median_dict, meili_pid, peak_rss_mib
+from bench.common import settings as bench_settings
+from bench.report import write_report
+from indexer.documents import Analyzer
+from kb import meili
+from kb.config import MEILI_VERSION
+from kb.corpus import write_corpus
+from kb.search import Searcher
+from kb.taxonomy import load_taxonomy
+
+PY = sys.executable
+KB = str(Path(PY).with_name("kb"))
+
+
+def corpus(n: int, seed: int) -> Path:
+    out = BENCH_DATA / f"corpus-{n}-s{seed}"
+    marker = out / ".complete"
+    if not marker.exists():
+        write_corpus(ROOT / "content", out, n, seed)
+        marker.write_text("ok")
+    return out
+
+
+def _timed(cmd: list[str], env: dict[str, str]) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t
+
+
+def rebuild(content: Path, index: str, runs: int) -> dict[str, Any]:
+    results = []
+    for _ in range(runs):
+        out = subprocess.run(
+            [PY, "-m", "bench.rebuild", str(content), index],
+            cwd=ROOT, check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return median_dict(results)
+
+
+def incremental(content: Path, index: str, runs: int) -> dict[str, Any]:
+    """One changed case until searchable, through `kb index`; then a no-op `kb index`."""
+    s = bench_settings(content, index)
+    env = env_for(s)
+    conn = meili.ensure(s)
+    searcher = Searcher(meili.client(conn, 60), index, Analyzer.create(load_taxonomy(content)))
+    target = sorted((content / "cases").rglob("*.md"))[0]
+    original = target.read_text(encoding="utf-8")
+    change, noop = [], []
+    try:
+        for i in range(runs):
+            token = f"benchmark{int(time.time())}x{i}"
+            target.write_text(original + f"\n確認用の語 {token} を追記した。\n", encoding="utf-8")
+            start = time.perf_counter()
+            proc = subprocess.Popen([KB, "index"], env=env, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)  # fmt: skip
+            seen = None
+            while seen is None and time.perf_counter() - start < 600:
+                if searcher.search(token, limit=1, facets=False)["hits"]:
+                    seen = time.perf_counter() - start
+                else:
+                    time.sleep(0.05)
+            proc.wait()
+            change.append(seen if seen is not None else float("nan"))
+            noop.append(_timed([KB, "index"], env))
+    finally:
+        target.write_text(original, encoding="utf-8")
+        subprocess.run([KB, "index"], env=env, check=True, capture_output=True)
+    return {"change_s": median(change), "noop_s": median(noop), "runs": runs}
+
+
+def machine() -> dict[str, Any]:
+    cpu = next(
+        (ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+         if ln.startswith("model name")), "unknown",
+    )  # fmt: skip
+    mem = next(ln for ln in Path("/proc/meminfo").read_text().splitlines() if "MemTotal" in ln)
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(int(mem.split()[1]) / 1024**2, 1),
+        "python": sys.version.split()[0],
+        "kernel": os.uname().release,
+        "meilisearch": MEILI_VERSION,
+        "loadavg_at_start": os.getloadavg(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--sizes", default="2000,20000")
+    ap.add_argument("--runs", type=int, default=3, help="runs per figure (rebuilds above 5,000: 1)")
+    ap.add_argument("--seconds", type=float, default=3.0, help="wrk duration per run")
+    ap.add_argument("--concurrency", default="1,8,32")
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
+    ap.add_argument("--command", default="make bench", help="command shown in the report")
+    args = ap.parse_args(argv)
+    sizes = [int(x) for x in args.sizes.split(",")]
+    conc = tuple(int(x) for x in args.concurrency.split(","))
+    started = time.time()
+    data: dict[str, Any] = {"machine": machine(), "sizes": sizes, "rebuild": {}, "check": {},
+                            "latency": {}, "args": vars(args) | {"out": str(args.out)}}  # fmt: skip
+    s0 = bench_settings(ROOT / "content", "bench-probe")
+    meili.start(s0)
+    try:
+        for n in sizes:
+            content = corpus(n, args.seed)
+            s = bench_settings(content, f"bench-{n}")
+            print(f"[bench] {n} cases: kb check, rebuild", file=sys.stderr)
+            data["check"][n] = median([_timed([KB, "check"], env_for(s)) for _ in range(args.runs)])
+            data["rebuild"][n] = rebuild(content, s.index_name, args.runs if n <= 5000 else 1)
+            inc_n = max((x for x in sizes if x <= 20000), default=None)
+            if n == inc_n:
+                print(f"[bench] {n} cases: incremental", file=sys.stderr)
+                data["incremental"] = {"cases": n, **incremental(content, s.index_name, args.runs)}
+            if n <= 20000:
+                print(f"[bench] {n} cases: latency", file=sys.stderr)
+                queries = [(q["q"], []) for q in relevance.load_queries()]
+                queries += [
+                    ("価格交渉", ["themes=price-pass-through"]),
+                    ("", ["prefecture=愛知県"]),
+                ]
+                data["latency"][n] = latency.measure(
+                    s, queries, workers=args.workers, concurrency=conc,
+                    seconds=args.seconds, runs=args.runs,
+                )  # fmt: skip
+        print("[bench] relevance", file=sys.stderr)
+        data["relevance"] = relevance.evaluate(ROOT / "content", relevance.load_queries())
+        pid = meili_pid(s0)
+        data["meili_peak_rss_mib"] = peak_rss_mib(pid) if pid else None
+    finally:
+        meili.stop(s0)
+    data["elapsed_s"] = time.time() - started
+    table = write_report(data, args.out)
+    (BENCH_DATA / "results.json").write_text(
+        json.dumps(data, ensure_ascii=False, indent=1, default=str)
+    )
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

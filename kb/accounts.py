@@ -1,0 +1,214 @@
+"""Instructor accounts: a small SQLite store under ``settings.data_dir``.
+
+Passwords are hashed with argon2id (argon2-cffi); the plain password is never
+stored or logged. Every change is one SQLite transaction (atomic: a crash leaves
+the old or the new state, never half of it). The file is created with mode 0600.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from kb.config import Settings
+from kb.errors import KbError
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+MIN_PASSWORD = 8
+MAX_PASSWORD = 1024
+_HASHER = PasswordHasher()
+# Verified against when the account does not exist, so both cases cost the same time.
+_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS accounts (
+    name TEXT PRIMARY KEY,
+    hash TEXT NOT NULL,
+    admin INTEGER NOT NULL DEFAULT 0,
+    created TEXT NOT NULL DEFAULT (datetime('now'))
+)
+"""
+
+
+class AccountError(KbError):
+    """An account operation that cannot be done as asked."""
+
+    status_code = 400
+    code = "account_error"
+
+
+@dataclass(frozen=True)
+class Account:
+    name: str
+    admin: bool
+    created: str
+
+
+def check_name(name: str) -> str:
+    if not NAME_PATTERN.fullmatch(name or ""):
+        raise AccountError(
+            f"ユーザー名 {name!r} は使えません",
+            field="name",
+            hint="半角英数字で始まり、英数字と . _ @ - だけの 64 文字以内にしてください",
+        )
+    return name
+
+
+def check_password(password: str) -> str:
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise AccountError(
+            f"パスワードは {MIN_PASSWORD}〜{MAX_PASSWORD} 文字にしてください",
+            field="password",
+            hint="長めの文を使うと覚えやすく安全です",
+        )
+    return password
+
+
+class AccountStore:
+    """The account database at ``data_dir/accounts.sqlite3``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> AccountStore:
+        return cls(settings.data_dir.expanduser().resolve() / "accounts.sqlite3")
+
+    @contextlib.contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.exists():
+                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600)
+                os.close(fd)
+            conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise AccountError(
+                f"アカウントファイルを開けません: {exc}",
+                path=self.path,
+                hint="KB_DATA_DIR のフォルダに書き込めるか確認してください",
+            ) from exc
+        try:
+            conn.execute(_SCHEMA)
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise AccountError(f"アカウントファイルのエラー: {exc}", path=self.path) from exc
+        finally:
+            conn.close()
+
+    # -- queries ------------------------------------------------------------------
+    def all(self) -> list[Account]:
+        with self._db() as db:
+            rows = db.execute("SELECT name, admin, created FROM accounts ORDER BY name").fetchall()
+        return [Account(r[0], bool(r[1]), r[2]) for r in rows]
+
+    def get(self, name: str) -> Account | None:
+        with self._db() as db:
+            row = db.execute(
+                "SELECT name, admin, created FROM accounts WHERE name = ?", (name,)
+            ).fetchone()
+        return Account(row[0], bool(row[1]), row[2]) if row else None
+
+    def count(self) -> int:
+        with self._db() as db:
+            return int(db.execute("SELECT count(*) FROM accounts").fetchone()[0])
+
+    def verify(self, name: str, password: str) -> Account | None:
+        """The account if ``password`` is right; None otherwise (same cost either way)."""
+        if len(password) > MAX_PASSWORD:
+            return None
+        with self._db() as db:
+            row = db.execute(
+                "SELECT name, hash, admin, created FROM accounts WHERE name = ?", (name,)
+            ).fetchone()
+        try:
+            _HASHER.verify(row[1] if row else _DUMMY_HASH, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return None
+        if row is None:
+            return None
+        if _HASHER.check_needs_rehash(row[1]):
+            with self._db() as db:
+                db.execute(
+                    "UPDATE accounts SET hash = ? WHERE name = ?", (_HASHER.hash(password), name)
+                )
+        return Account(row[0], bool(row[2]), row[3])
+
+    # -- changes ------------------------------------------------------------------
+    def add(self, name: str, password: str, *, admin: bool = False) -> Account:
+        check_name(name)
+        digest = _HASHER.hash(check_password(password))
+        with self._db() as db:
+            if db.execute("SELECT 1 FROM accounts WHERE name = ?", (name,)).fetchone():
+                raise AccountError(
+                    f"ユーザー {name} はすでにあります",
+                    field="name",
+                    hint="パスワードを変えるには `kb user passwd` を使います",
+                )
+            db.execute(
+                "INSERT INTO accounts (name, hash, admin) VALUES (?, ?, ?)",
+                (name, digest, int(admin)),
+            )
+        account = self.get(name)
+        assert account is not None
+        return account
+
+    def passwd(self, name: str, password: str) -> None:
+        digest = _HASHER.hash(check_password(password))
+        with self._db() as db:
+            cur = db.execute("UPDATE accounts SET hash = ? WHERE name = ?", (digest, name))
+            if cur.rowcount == 0:
+                raise unknown_account(name)
+
+    def remove(self, name: str) -> None:
+        with self._db() as db:
+            row = db.execute("SELECT admin FROM accounts WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                raise unknown_account(name)
+            admins = db.execute("SELECT count(*) FROM accounts WHERE admin = 1").fetchone()[0]
+            if row[0] and admins == 1:
+                raise AccountError(
+                    f"ユーザー {name} は最後の管理者なので削除できません",
+                    field="name",
+                    hint="先に別の管理者を `kb user add NAME --admin` で作ってください",
+                )
+            db.execute("DELETE FROM accounts WHERE name = ?", (name,))
+
+    def ensure_admin(self, name: str = "admin") -> str | None:
+        """Create ``name`` as admin with a random password when no account exists yet.
+
+        Returns the password (to be shown once), or None when accounts already exist.
+        """
+        password = secrets.token_urlsafe(15)
+        digest = _HASHER.hash(password)
+        with self._db() as db:
+            if db.execute("SELECT count(*) FROM accounts").fetchone()[0]:
+                return None
+            db.execute(
+                "INSERT INTO accounts (name, hash, admin) VALUES (?, ?, 1)",
+                (check_name(name), digest),
+            )
+        return password
+
+
+def unknown_account(name: str) -> AccountError:
+    err = AccountError(
+        f"ユーザー {name} はありません", field="name", hint="`kb user list` で一覧を確認できます"
+    )
+    err.status_code = 404
+    return err

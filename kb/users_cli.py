@@ -1,0 +1,91 @@
+"""`kb user …`: manage instructor accounts (add, list, remove, passwd, ensure-admin)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from kb.accounts import AccountStore, check_name, check_password, unknown_account
+from kb.cli import handles_errors, main
+from kb.config import load_settings
+
+
+def _store() -> AccountStore:
+    return AccountStore.for_settings(load_settings())
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        line = sys.stdin.readline()
+        return check_password(line.rstrip("\r\n"))
+    value: str = click.prompt(
+        "パスワード", hide_input=True, confirmation_prompt="パスワード（確認）"
+    )
+    return check_password(value)
+
+
+@main.group("user")
+def user_group() -> None:
+    """講師アカウントを管理する。"""
+
+
+@user_group.command("add")
+@click.argument("name")
+@click.option("--admin", is_flag=True, help="管理者にする")
+@click.option("--password-stdin", is_flag=True, help="パスワードを標準入力の 1 行から読む")
+@handles_errors
+def user_add(name: str, admin: bool, password_stdin: bool) -> None:
+    """アカウントを作る（パスワードは 2 回尋ねる）。"""
+    store = _store()
+    check_name(name)
+    account = store.add(name, _read_password(password_stdin), admin=admin)
+    click.echo(f"ユーザー {account.name} を作成しました" + ("（管理者）" if account.admin else ""))
+
+
+@user_group.command("list")
+@handles_errors
+def user_list() -> None:
+    """アカウントの一覧を表示する。"""
+    accounts = _store().all()
+    for account in accounts:
+        click.echo(f"{account.name}\t{'admin' if account.admin else '-'}\t{account.created}")
+    if not accounts:
+        click.echo("アカウントはありません（`kb user add NAME` で作成します）", err=True)
+
+
+@user_group.command("remove")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="確認しない")
+@handles_errors
+def user_remove(name: str, yes: bool) -> None:
+    """アカウントを削除する。"""
+    if not yes:
+        click.confirm(f"ユーザー {name} を削除しますか?", abort=True)
+    _store().remove(name)
+    click.echo(f"ユーザー {name} を削除しました")
+
+
+@user_group.command("passwd")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="パスワードを標準入力の 1 行から読む")
+@handles_errors
+def user_passwd(name: str, password_stdin: bool) -> None:
+    """パスワードを変える（2 回尋ねる）。"""
+    store = _store()
+    if store.get(name) is None:
+        raise unknown_account(name)
+    store.passwd(name, _read_password(password_stdin))
+    click.echo(f"ユーザー {name} のパスワードを変更しました")
+
+
+@user_group.command("ensure-admin")
+@handles_errors
+def user_ensure_admin() -> None:
+    """アカウントが 1 つもなければ admin を作り、パスワードを 1 度だけ表示する。"""
+    password = _store().ensure_admin()
+    if password is None:
+        return
+    click.echo("講師アカウント admin を作成しました。パスワード（この 1 回だけ表示します）:")
+    click.echo(f"    {password}")
+    click.echo("`kb user passwd admin` で変更できます。")

@@ -1,0 +1,269 @@
+"""web.auth and /login, /logout: sessions, CSRF, throttling, proxy mode, the internal wall."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+from kb.accounts import AccountStore
+from tests.conftest import TEST_PASSWORD, ContentTree, Indexed, login, session_settings
+from web.app import create_app
+from web.auth import SESSION_COOKIE, Throttle, safe_next, session_secret
+from web.security import protect
+
+INTERNAL = ["/", "/cases/a-case", "/themes/dx", "/api/search", "/api/cases/a-case", "/docs",
+            "/openapi.json", "/anything/else"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def ix(meili_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Indexed]:
+    tree = ContentTree(tmp_path_factory.mktemp("auth") / "content")
+    tree.add("a-case", "## 背景\n本文。")
+    built = Indexed(session_settings(meili_data, tree.root))
+    built.rebuild()
+    yield built
+    built.drop()
+
+
+def app_for(settings: Any, **changes: Any) -> Any:
+    app = create_app(settings.model_copy(update=changes) if changes else settings)
+    protect(app)
+    return app
+
+
+def token_of(client: TestClient, url: str = "/login") -> str:
+    match = re.search(r'name="csrf_token" value="([0-9a-f]+)"', client.get(url).text)
+    assert match
+    return match.group(1)
+
+
+def new_user(settings: Any, admin: bool = False) -> str:
+    name = f"u{uuid.uuid4().hex[:10]}"
+    AccountStore.for_settings(settings).add(name, TEST_PASSWORD, admin=admin)
+    return name
+
+
+def post_login(client: TestClient, name: str, password: str) -> Any:
+    form = {"name": name, "password": password, "csrf_token": token_of(client), "next": "/"}
+    return client.post("/login", data=form, follow_redirects=False)
+
+
+@pytest.mark.parametrize("path", INTERNAL)
+def test_internal_routes_need_login(ix: Any, path: str) -> None:
+    client = TestClient(app_for(ix.settings))
+    response = client.get(path, follow_redirects=False)
+    if path.startswith("/api/"):
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == "unauthorized"
+    else:
+        assert response.status_code == 303
+        assert response.headers["location"].startswith("/login?next=")
+
+
+def test_api_asked_for_json_gets_401_not_redirect(ix: Any) -> None:
+    client = TestClient(app_for(ix.settings))
+    response = client.get("/cases/a-case", headers={"accept": "application/json"})
+    assert response.status_code == 401 and response.json()["status"] == 401
+
+
+@pytest.mark.parametrize("path", ["/login", "/public/", "/healthz", "/static/kb.css"])
+def test_open_routes(ix: Any, path: str) -> None:
+    assert TestClient(app_for(ix.settings)).get(path).status_code == 200
+
+
+def test_login_then_internal_routes_then_logout(ix: Any) -> None:
+    client = TestClient(app_for(ix.settings))
+    token = login(client, ix.settings)
+    cookie = client.cookies.get(SESSION_COOKIE)
+    assert cookie
+    assert client.get("/api/search?q=本文").json()["total"] == 1
+    assert client.get("/", follow_redirects=False).status_code == 200
+    out = client.post("/logout", data={"csrf_token": token}, follow_redirects=False)
+    assert out.status_code == 303 and out.headers["location"] == "/login"
+    assert client.cookies.get(SESSION_COOKIE) is None
+    assert client.get("/api/search").status_code == 401
+
+
+def test_session_cookie_attributes(ix: Any) -> None:
+    client = TestClient(app_for(ix.settings))
+    name = new_user(ix.settings)
+    response = post_login(client, name, TEST_PASSWORD)
+    set_cookie = response.headers["set-cookie"].lower()
+    assert "kb_session=" in set_cookie and "httponly" in set_cookie
+    assert "samesite=lax" in set_cookie and "max-age=" in set_cookie
+    assert "secure" not in set_cookie  # plain http in tests
+
+
+def test_next_goes_back_to_the_page_asked_for(ix: Any) -> None:
+    client = TestClient(app_for(ix.settings))
+    name = new_user(ix.settings)
+    form = {"name": name, "password": TEST_PASSWORD, "csrf_token": token_of(client),
+            "next": "/cases/a-case"}  # fmt: skip
+    response = client.post("/login", data=form, follow_redirects=False)
+    assert response.headers["location"] == "/cases/a-case"
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:x", ""]
+)
+def test_safe_next_refuses_other_sites(target: str) -> None:
+    assert safe_next(target) == "/"
+
+
+def test_wrong_password_is_refused_without_saying_which_part(ix: Any) -> None:
+    client = TestClient(app_for(ix.settings))
+    name = new_user(ix.settings)
+    wrong = post_login(client, name, "not the password")
+    unknown = post_login(client, "nobody-here", "not the password")
+    assert wrong.status_code == unknown.status_code == 401
+    assert "ユーザー名またはパスワードが違います" in wrong.text
+    assert SESSION_COOKIE not in wrong.headers.get("set-cookie", "")
+
+
+def forged_cookies(settings: Any, name: str) -> list[str]:
+    class OldSigner(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(time.time()) - 3600 * 24 * 30
+
+    secret = session_secret(settings)
+    expired = URLSafeTimedSerializer(secret, salt="kb-session", signer=OldSigner)
+    other = URLSafeTimedSerializer("another secret " * 4, salt="kb-session")
+    good = URLSafeTimedSerializer(secret, salt="kb-session").dumps({"u": name, "a": True})
+    return [
+        "garbage",
+        other.dumps({"u": name, "a": True}),
+        expired.dumps({"u": name, "a": True}),
+        good[:-3] + ("AAA" if not good.endswith("AAA") else "BBB"),
+        URLSafeTimedSerializer(secret, salt="other").dumps({"u": name}),
+    ]
+
+
+def test_forged_or_expired_cookie_is_refused(ix: Any) -> None:
+    name = new_user(ix.settings)
+    for cookie in forged_cookies(ix.settings, name):
+        client = TestClient(app_for(ix.settings), cookies={SESSION_COOKIE: cookie})
+        assert client.get("/api/search").status_code == 401, cookie
+        assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_cookie_of_removed_account_is_refused(ix: Any) -> None:
+    client = TestClient(app_for(ix.settings))
+    name = new_user(ix.settings)
+    assert post_login(client, name, TEST_PASSWORD).status_code == 303
+    assert client.get("/api/search").status_code == 200
+    AccountStore.for_settings(ix.settings).remove(name)
+    assert client.get("/api/search").status_code == 401
+
+
+def test_post_without_or_with_wrong_csrf_token_is_refused(ix: Any) -> None:
+    client = TestClient(app_for(ix.settings))
+    name = new_user(ix.settings)
+    token_of(client)  # sets the CSRF cookie
+    form = {"name": name, "password": TEST_PASSWORD}
+    missing = client.post("/login", data=form, follow_redirects=False)
+    wrong = client.post("/login", data={**form, "csrf_token": "0" * 64}, follow_redirects=False)
+    assert missing.status_code == wrong.status_code == 403
+    assert SESSION_COOKIE not in client.cookies
+    token = login(client, ix.settings)
+    assert client.post("/logout", follow_redirects=False).status_code == 403
+    assert client.post("/api/search", json={}).status_code == 403
+    header = client.post("/logout", headers={"X-CSRF-Token": token}, follow_redirects=False)
+    assert header.status_code == 303
+
+
+def test_csrf_token_from_another_browser_does_not_fit(ix: Any) -> None:
+    attacker, victim = TestClient(app_for(ix.settings)), TestClient(app_for(ix.settings))
+    stolen = token_of(attacker)
+    login(victim, ix.settings)
+    response = victim.post("/logout", data={"csrf_token": stolen}, follow_redirects=False)
+    assert response.status_code == 403
+
+
+def test_throttle_holds_under_a_burst_and_other_accounts_still_log_in(ix: Any) -> None:
+    client = TestClient(app_for(ix.settings, login_max_failures=3))
+    victim, other = new_user(ix.settings), new_user(ix.settings)
+    codes = [post_login(client, victim, f"guess {i}").status_code for i in range(10)]
+    assert codes[:3] == [401, 401, 401] and set(codes[3:]) == {429}
+    locked = post_login(client, victim, TEST_PASSWORD)
+    assert locked.status_code == 429 and "ログインできません" in locked.text
+    assert SESSION_COOKIE not in client.cookies
+    assert post_login(client, other, TEST_PASSWORD).status_code == 303
+
+
+def test_throttle_per_address(ix: Any) -> None:
+    app = app_for(ix.settings, login_max_failures=2)  # address limit: 5 x 2
+    attacker = TestClient(app, client=("192.0.2.7", 5000))
+    for i in range(10):
+        post_login(attacker, f"user{i}", "guess")
+    name = new_user(ix.settings)
+    assert post_login(attacker, name, TEST_PASSWORD).status_code == 429
+    colleague = TestClient(app, client=("192.0.2.8", 5000))
+    assert post_login(colleague, name, TEST_PASSWORD).status_code == 303
+
+
+def test_throttle_lock_expires_and_doubles() -> None:
+    now = [1000.0]
+    throttle = Throttle(2, base_s=30, clock=lambda: now[0])
+    throttle.fail("k")
+    assert throttle.wait("k") == 0
+    throttle.fail("k")
+    assert throttle.wait("k") == 30
+    now[0] += 31
+    assert throttle.wait("k") == 0
+    throttle.fail("k")
+    assert throttle.wait("k") == 60
+    throttle.reset("k")
+    assert throttle.wait("k") == 0
+
+
+def test_throttle_memory_is_bounded() -> None:
+    throttle = Throttle(1, size=100)
+    for i in range(1000):
+        throttle.fail(f"addr:{i}")
+    assert len(throttle._state) == 100
+
+
+def test_secure_cookie_behind_trusted_https_proxy_only(ix: Any) -> None:
+    app = app_for(ix.settings, trusted_proxies="10.0.0.0/8")
+    name = new_user(ix.settings)
+    via_proxy = TestClient(app, client=("10.1.2.3", 4000), headers={"X-Forwarded-Proto": "https"})
+    response = post_login(via_proxy, name, TEST_PASSWORD)
+    assert "secure" in response.headers["set-cookie"].lower()
+    direct = TestClient(app, client=("192.0.2.1", 4000), headers={"X-Forwarded-Proto": "https"})
+    response = post_login(direct, name, TEST_PASSWORD)
+    assert "secure" not in response.headers["set-cookie"].lower()
+
+
+def test_proxy_mode_trusts_the_header_only_from_proxies(ix: Any) -> None:
+    app = app_for(ix.settings, auth="proxy", trusted_proxies="10.0.0.1")
+    header = {"X-Forwarded-User": "yamada"}
+    proxied = TestClient(app, client=("10.0.0.1", 4000), headers=header)
+    assert proxied.get("/api/search").status_code == 200
+    spoofed = TestClient(app, client=("192.0.2.1", 4000), headers=header)
+    assert spoofed.get("/api/search").status_code == 401
+    assert TestClient(app, client=("10.0.0.1", 4000)).get("/api/search").status_code == 401
+    bad_name = TestClient(app, client=("10.0.0.1", 4000), headers={"X-Forwarded-User": "a b<"})
+    assert bad_name.get("/api/search").status_code == 401
+    # no password form to get around the proxy
+    page = spoofed.get("/login")
+    assert "シングルサインオン" in page.text and 'type="password"' not in page.text
+
+
+@pytest.mark.parametrize("path", ["/public/", "/login", "/api/search", "/nope", "/static/kb.css"])
+def test_security_headers_on_every_response(ix: Any, path: str) -> None:
+    response = TestClient(app_for(ix.settings)).get(path, follow_redirects=False)
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"]
+    if not path.startswith(("/public", "/static")):
+        assert response.headers["cache-control"] == "no-store"

@@ -1,0 +1,64 @@
+"""indexer.documents: Case -> Meilisearch document (no server)."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.documents import Analyzer
+from kb.case import Case
+from kb.loader import load_cases
+from kb.taxonomy import load_taxonomy
+from tests.conftest import ContentTree
+
+
+@pytest.fixture
+def case_and_analyzer(content: ContentTree) -> tuple[Case, Analyzer]:
+    content.add(
+        "kyoto-dx",
+        "## 背景\n組合でＤＸを始めた。\n\n## 成果\n事業継続計画も作った。",
+        title="京都のＤＸ",
+        themes="dx, bcp",
+        prefecture="京都府",
+        extra="industry: 製造業\ntags: [共同受注]\norganization: 京都織物協同組合\n",
+    )
+    tax = load_taxonomy(content.root)
+    result = load_cases(content.root, tax, max_bytes=100_000)
+    assert result.ok
+    return result.cases[0], Analyzer.create(tax)
+
+
+def test_document_keeps_originals_and_normalized_fields(
+    case_and_analyzer: tuple[Case, Analyzer],
+) -> None:
+    case, a = case_and_analyzer
+    doc = a.document(case)
+    assert doc["id"] == "kyoto-dx" and doc["title"] == "京都のＤＸ" and doc["region"] == "近畿"
+    assert doc["themes"] == ["dx", "bcp"] and doc["industry"] == "製造業"
+    assert doc["source"] == "content/cases/kyoto-dx.md"
+    assert doc["title_n"].split()[:2] == ["京都", "dx"]
+    assert a.theme_concept["dx"] in doc["title_n"]  # synonyms carried as concept tokens
+    assert a.theme_concept["bcp"] in doc["meta_n"]
+    assert "ＤＸ" in doc["body_text"] and "##" not in doc["body_text"]
+
+
+def test_body_lines_map_normalized_lines_to_sentences(
+    case_and_analyzer: tuple[Case, Analyzer],
+) -> None:
+    case, a = case_and_analyzer
+    doc = a.document(case)
+    lines = doc["body_n"].split("\n")
+    assert len(doc["body_lines"]) == len(lines)
+    raw = doc["body_n"].encode()
+    for start, line in zip(doc["body_lines"], lines, strict=True):
+        assert raw[start : start + len(line.encode())].decode() == line
+
+
+def test_hash_changes_with_the_file_and_the_analyzer(
+    case_and_analyzer: tuple[Case, Analyzer],
+) -> None:
+    case, a = case_and_analyzer
+    h = a.doc_hash(case)
+    assert h == a.document(case)["hash"] and len(h) == 32
+    assert a.doc_hash(case.model_copy(update={"digest": "other"})) != h
+    other = Analyzer(a.taxonomy, a.normalizer, a.thesaurus, a.theme_concept, a.fingerprint + "x")
+    assert other.doc_hash(case) != h

@@ -1,0 +1,89 @@
+"""kb.snippet: highlight offsets in the original text, escaping, cutting (no server)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer.documents import Analyzer
+from kb.query import parse_query
+from kb.snippet import MAX_CHARS, highlight, snippet, spans
+from kb.taxonomy import load_taxonomy
+
+CONTENT = Path(__file__).resolve().parent.parent / "content"
+
+
+@pytest.fixture(scope="module")
+def a() -> Analyzer:
+    return Analyzer.create(load_taxonomy(CONTENT))
+
+
+def marked(text: str, q: str, a: Analyzer) -> list[str]:
+    return [text[x:y] for x, y in spans(text, parse_query(q, a), a)]
+
+
+def test_half_width_katakana_and_full_width_letters(a: Analyzer) -> None:
+    text = "ＡＢＣ組合はｻｰﾊﾞｰを更新し、ＤＸを進めた"
+    assert marked(text, "サーバー DX", a) == ["ｻｰﾊﾞｰ", "ＤＸ"]
+    assert highlight(text, parse_query("サーバー DX", a), a) == (
+        "ＡＢＣ組合は<mark>ｻｰﾊﾞｰ</mark>を更新し、<mark>ＤＸ</mark>を進めた"
+    )
+
+
+def test_okurigana_and_synonyms_are_marked_in_the_original(a: Analyzer) -> None:
+    assert marked("毎月の打合せを行った", "打ち合わせ", a) == ["打合せ"]
+    assert marked("事業継続計画を策定した", "BCP", a) == ["事業継続計画"]
+
+
+def test_phrase_marks_the_whole_compound_part(a: Analyzer) -> None:
+    assert marked("中小企業組合の活動", "中小企業", a) == ["中小企業"]
+    assert marked("東京都の商店街", "京都", a) == []
+
+
+def test_every_synonym_is_marked_and_overlaps_merge(a: Analyzer) -> None:
+    assert marked("ＤＸとデジタル化の推進", "DX", a) == ["ＤＸ", "デジタル化"]
+    # the phrase 事業 and the concept 事業継続計画 overlap: one mark
+    assert marked("事業継続計画を策定", "事業 BCP", a) == ["事業継続計画"]
+
+
+def test_html_is_escaped(a: Analyzer) -> None:
+    out = highlight("<b>サーバ</b> & co", parse_query("サーバー", a), a)
+    assert out == "&lt;b&gt;<mark>サーバ</mark>&lt;/b&gt; &amp; co"
+
+
+def test_long_text_is_cut_around_the_first_match(a: Analyzer) -> None:
+    text = "あ" * 300 + "ＤＸ" + "い" * 300
+    out = highlight(text, parse_query("DX", a), a, MAX_CHARS)
+    assert out.startswith("…") and out.endswith("…") and "<mark>ＤＸ</mark>" in out
+    assert len(out.replace("<mark>", "").replace("</mark>", "")) == MAX_CHARS + 2
+
+
+def test_empty_query_leaves_text_plain(a: Analyzer) -> None:
+    assert highlight("組合", parse_query("", a), a) == "組合"
+
+
+def test_snippet_picks_the_body_sentence_meilisearch_matched(a: Analyzer) -> None:
+    body = "一文目は関係ない。二文目でＤＸを進めた。三文目。"
+    body_n = a.field(body)
+    line_starts = [0]
+    for line in body_n.encode().split(b"\n")[:-1]:
+        line_starts.append(line_starts[-1] + len(line) + 1)
+    start = body_n.encode().index(b"dx")
+    hit = {
+        "body_text": body,
+        "summary": "要約。",
+        "body_lines": line_starts,
+        "_matchesPosition": {"body_n": [{"start": start, "length": 2}]},
+    }
+    assert snippet(hit, parse_query("DX", a), a) == "二文目で<mark>ＤＸ</mark>を進めた。"
+
+
+def test_snippet_falls_back_to_the_summary(a: Analyzer) -> None:
+    hit = {
+        "body_text": "本文。",
+        "summary": "ＤＸの要約。",
+        "body_lines": [0],
+        "_matchesPosition": {},
+    }
+    assert snippet(hit, parse_query("DX", a), a) == "<mark>ＤＸ</mark>の要約。"

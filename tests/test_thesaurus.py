@@ -1,0 +1,78 @@
+"""kb.thesaurus: synonym groups as concept tokens, matches aligned to whole words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kb.normalize import Normalizer, get_normalizer
+from kb.taxonomy import load_taxonomy
+from kb.thesaurus import PREFIX, Thesaurus, build_thesaurus, theme_concepts
+
+CONTENT = Path(__file__).resolve().parent.parent / "content"
+
+
+@pytest.fixture(scope="module")
+def n() -> Normalizer:
+    return get_normalizer()
+
+
+@pytest.fixture(scope="module")
+def th(n: Normalizer) -> Thesaurus:
+    return Thesaurus(
+        [["BCP", "事業継続計画"], ["事業再構築", "業態転換"], ["再構築補助金", "事業再構築補助金"]],
+        n,
+    )
+
+
+def concepts(th: Thesaurus, n: Normalizer, text: str) -> list[str]:
+    units = n.units(text)
+    return [
+        "+".join(t for u in units[m.first : m.last] for t in u.terms) for m in th.matches(units)
+    ]
+
+
+def test_members_of_a_group_share_one_concept(th: Thesaurus, n: Normalizer) -> None:
+    assert th.concept("BCP", n) == th.concept("ｂｃｐ", n) == th.concept("事業継続計画", n)
+    assert th.concept("BCP", n) != th.concept("業態転換", n)
+    assert (th.concept("BCP", n) or "").startswith(PREFIX)
+    assert th.concept("組合", n) is None
+
+
+def test_groups_sharing_a_term_are_merged(n: Normalizer) -> None:
+    th = Thesaurus([["A社", "甲"], ["甲", "乙"]], n)
+    assert th.concept("A社", n) == th.concept("乙", n)
+
+
+def test_matches_are_aligned_to_word_boundaries(th: Thesaurus, n: Normalizer) -> None:
+    assert concepts(th, n, "事業再構築に取り組む") == ["事業+再+構築"]
+    assert concepts(th, n, "システム再構築を行った") == []  # 再構築 inside another compound
+
+
+def test_longest_match_wins(th: Thesaurus, n: Normalizer) -> None:
+    units = n.units("事業再構築補助金を申請")
+    (match,) = th.matches(units)
+    assert match.concept == th.concept("再構築補助金", n)
+    assert (match.first, match.last) == (0, len(units) - 1)
+
+
+def test_several_matches_in_one_text(th: Thesaurus, n: Normalizer) -> None:
+    found = th.matches(n.units("BCPを策定し、業態転換も検討した"))
+    assert [m.concept for m in found] == [th.concept("BCP", n), th.concept("業態転換", n)]
+
+
+def test_digest_is_stable_and_changes_with_groups(n: Normalizer) -> None:
+    a = Thesaurus([["BCP", "事業継続計画"]], n).digest
+    assert a == Thesaurus([["BCP", "事業継続計画"]], n).digest
+    assert a != Thesaurus([["BCP", "事業継続計画", "BCM"]], n).digest
+
+
+def test_shipped_taxonomy_themes_have_concepts(n: Normalizer) -> None:
+    tax = load_taxonomy(CONTENT)
+    th = build_thesaurus(tax, n)
+    themes = theme_concepts(tax, th, n)
+    assert set(themes) == set(tax.themes)
+    assert th.concept("DX", n) == th.concept("デジタルトランスフォーメーション", n) == themes["dx"]
+    assert th.concept("BCP", n) == th.concept("事業継続計画", n) == themes["bcp"]
+    assert th.concept("脱炭素", n) == themes["gx"]

@@ -1,0 +1,351 @@
+"""Who is asking: sessions, CSRF tokens, login throttling, and the wall around internal routes.
+
+- Sessions are signed, time-limited cookies (itsdangerous): HttpOnly, SameSite=Lax, Secure
+  when the request came over HTTPS. ``X-Forwarded-For``/``-Proto`` and the proxy user header
+  are believed only from ``KB_TRUSTED_PROXIES``.
+- CSRF: a random nonce in its own cookie; the token a form or ``X-CSRF-Token`` header must
+  carry is an HMAC of that nonce, so a cookie planted by someone else is useless.
+- Every path is internal unless listed in ``OPEN_PATHS``/``OPEN_PREFIXES``: default deny.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import math
+import os
+import re
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, quote
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kb.accounts import NAME_PATTERN, AccountStore
+from kb.config import Settings
+from kb.errors import KbError
+
+SESSION_COOKIE = "kb_session"
+CSRF_COOKIE = "kb_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+OPEN_PATHS = {"/public", "/login", "/logout", "/healthz", "/favicon.ico", "/robots.txt"}
+OPEN_PREFIXES = ("/public/", "/static/")
+MAX_FORM_BYTES = 1_000_000
+_NONCE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+
+
+class AuthError(KbError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class CsrfError(KbError):
+    status_code = 403
+    code = "csrf_failed"
+
+
+def is_open(path: str) -> bool:
+    return path in OPEN_PATHS or path.startswith(OPEN_PREFIXES)
+
+
+def session_secret(settings: Settings) -> str:
+    """KB_SESSION_SECRET, else a key generated once and kept (0600) under data_dir."""
+    if settings.session_secret:
+        return settings.session_secret
+    path = settings.data_dir.expanduser().resolve() / "session.key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_text(encoding="utf-8").strip()
+        if len(key) >= 32:
+            return key
+        raise KbError(
+            "session.key is too short", path=path, hint="delete it; kb makes a new one"
+        ) from None
+    key = secrets.token_urlsafe(48)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(key + "\n")
+    return key
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to go to after login; anything else (other hosts, schemes) becomes /."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    if any(c in target for c in "\\\r\n\t") or len(target) > 2000:
+        return "/"
+    return target
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    admin: bool = False
+
+
+class Throttle:
+    """Failed logins per key ("user:NAME", "addr:IP"): after ``limit`` failures the key is
+    locked for a while, doubling with each further failure. In-process and bounded."""
+
+    def __init__(
+        self, limit: int, *, base_s: float = 30.0, cap_s: float = 900.0, size: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:  # fmt: skip
+        self.limit, self.base_s, self.cap_s, self.size, self.clock = (
+            limit,
+            base_s,
+            cap_s,
+            size,
+            clock,
+        )
+        self._state: OrderedDict[str, tuple[int, float]] = OrderedDict()  # failures, locked until
+        self._lock = threading.Lock()
+
+    def wait(self, key: str, limit: int | None = None) -> float:
+        """Seconds until ``key`` may try again (0 when it may now)."""
+        with self._lock:
+            failures, until = self._state.get(key, (0, 0.0))
+        if failures < (limit or self.limit):
+            return 0.0
+        return max(0.0, until - self.clock())
+
+    def fail(self, key: str, limit: int | None = None) -> None:
+        with self._lock:
+            failures, _ = self._state.pop(key, (0, 0.0))
+            failures += 1
+            over = failures - (limit or self.limit)
+            until = (
+                self.clock() + min(self.cap_s, self.base_s * 2 ** max(0, over))
+                if over >= 0
+                else 0.0
+            )
+            self._state[key] = (failures, until)
+            while len(self._state) > self.size:
+                self._state.popitem(last=False)
+
+    def reset(self, key: str) -> None:
+        with self._lock:
+            self._state.pop(key, None)
+
+
+class Auth:
+    """The app's authentication policy, built once per app."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = AccountStore.for_settings(settings)
+        self.signer = URLSafeTimedSerializer(session_secret(settings), salt="kb-session")
+        self._csrf_key = hashlib.sha256(b"kb-csrf\0" + self.signer.secret_key).digest()
+        self.max_age = int(settings.session_hours * 3600)
+        self.proxies = _networks(settings.trusted_proxies)
+        self.throttle = Throttle(settings.login_max_failures)
+        # an office behind one NAT address shares this budget
+        self.address_limit = settings.login_max_failures * 5
+
+    # -- sessions ---------------------------------------------------------------------
+    def session_cookie(self, user: User) -> str:
+        return self.signer.dumps({"u": user.name, "a": user.admin})
+
+    def session_user(self, cookie: str | None) -> User | None:
+        if not cookie or len(cookie) > 4096:
+            return None
+        try:
+            data = self.signer.loads(cookie, max_age=self.max_age)
+        except BadSignature:  # also SignatureExpired
+            return None
+        if not isinstance(data, dict) or not isinstance(data.get("u"), str):
+            return None
+        account = self.store.get(data["u"])  # removed accounts are logged out at once
+        return User(account.name, account.admin) if account else None
+
+    def user(self, request: Request) -> User | None:
+        if self.settings.auth == "proxy":
+            if not self.from_proxy(request.scope):
+                return None
+            name = request.headers.get(self.settings.proxy_user_header, "").strip()
+            return User(name) if NAME_PATTERN.fullmatch(name) else None
+        return self.session_user(request.cookies.get(SESSION_COOKIE))
+
+    def set_session(self, response: Response, request: Request, user: User) -> None:
+        response.set_cookie(
+            SESSION_COOKIE, self.session_cookie(user), max_age=self.max_age, path="/",
+            httponly=True, samesite="lax", secure=request.url.scheme == "https",
+        )  # fmt: skip
+
+    # -- CSRF -------------------------------------------------------------------------
+    def csrf_token(self, nonce: str) -> str:
+        return hmac.new(self._csrf_key, nonce.encode(), hashlib.sha256).hexdigest()
+
+    def csrf_ok(self, nonce: str | None, token: str | None) -> bool:
+        if not nonce or not token or not _NONCE.fullmatch(nonce):
+            return False
+        return hmac.compare_digest(self.csrf_token(nonce), token)
+
+    # -- proxies ----------------------------------------------------------------------
+    def from_proxy(self, scope: Scope) -> bool:
+        return _in(scope.get("kb_peer") or "", self.proxies)
+
+    def apply_forwarded(self, scope: Scope) -> None:
+        """Believe X-Forwarded-For/-Proto only when the peer is a trusted proxy."""
+        peer = (scope.get("client") or ("", 0))[0]
+        scope["kb_peer"] = peer
+        if not _in(peer, self.proxies):
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        proto = headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+        if proto in ("http", "https"):
+            scope["scheme"] = proto
+        hops = [h.strip() for h in headers.get("x-forwarded-for", "").split(",") if h.strip()]
+        for hop in reversed(hops):  # the right-most address not of our own proxies
+            if not _in(hop, self.proxies):
+                if _ip(hop) is not None:
+                    scope["client"] = (hop, 0)
+                break
+
+
+def _ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(value)
+    except ValueError:
+        return None
+
+
+def _networks(spec: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    out = []
+    for item in spec.split(","):
+        if item.strip():
+            try:
+                out.append(ipaddress.ip_network(item.strip(), strict=False))
+            except ValueError as exc:
+                raise KbError(
+                    f"KB_TRUSTED_PROXIES: {item.strip()!r} is not an address or network",
+                    hint="例: 127.0.0.1,10.0.0.0/8",
+                ) from exc
+    return out
+
+
+def _in(value: str, networks: list[Any]) -> bool:
+    ip = _ip(value)
+    return ip is not None and any(ip in net for net in networks)
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, bool]:
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"", False
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_FORM_BYTES:
+            return b"", False
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks), True
+
+
+def _form_token(body: bytes, content_type: str) -> str | None:
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        values = parse_qs(body.decode("utf-8", "replace")).get(CSRF_FIELD)
+        return values[0] if values else None
+    if content_type.startswith("multipart/form-data"):
+        m = re.search(rb'name="csrf_token"\r\n\r\n([0-9a-f]{64})\r\n', body)
+        return m.group(1).decode() if m else None
+    return None
+
+
+class AuthMiddleware:
+    """Forwarded headers, the CSRF check on every unsafe request, and login for internal paths."""
+
+    def __init__(self, app: ASGIApp, auth: Auth) -> None:
+        self.app = app
+        self.auth = auth
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        auth = self.auth
+        auth.apply_forwarded(scope)
+        request = Request(scope)
+        nonce = request.cookies.get(CSRF_COOKIE, "")
+        fresh = not _NONCE.fullmatch(nonce)
+        if fresh:
+            nonce = secrets.token_urlsafe(32)
+        state = scope.setdefault("state", {})
+        state["csrf_token"] = auth.csrf_token(nonce)
+        state["user"] = user = auth.user(request)
+        secure = scope.get("scheme") == "https"
+
+        async def send_with_cookie(message: Message) -> None:
+            if fresh and message["type"] == "http.response.start":
+                cookie = f"{CSRF_COOKIE}={nonce}; Path=/; HttpOnly; SameSite=Lax" + (
+                    "; Secure" if secure else ""
+                )
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"set-cookie", cookie.encode())]
+            await send(message)
+
+        if request.method not in SAFE_METHODS:
+            body, complete = await _read_body(receive)
+            token = request.headers.get(CSRF_HEADER) or _form_token(
+                body, request.headers.get("content-type", "")
+            )
+            if not complete or fresh or not auth.csrf_ok(nonce, token):
+                err = CsrfError(
+                    "フォームの有効期限が切れたか、不正な送信です",
+                    hint="ページを読み込み直してから、もう一度送信してください",
+                )
+                await _render(request, err)(scope, receive, send_with_cookie)
+                return
+            receive = _replay(body, receive)
+        if user is None and not is_open(request.url.path):
+            await self._challenge(request)(scope, receive, send_with_cookie)
+            return
+        await self.app(scope, receive, send_with_cookie)
+
+    def _challenge(self, request: Request) -> Response:
+        from web.errors import _wants_json
+
+        if _wants_json(request) or request.method not in SAFE_METHODS:
+            return _render(
+                request, AuthError("ログインが必要です", hint="/login からログインしてください")
+            )
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse("/login?next=" + quote(target, safe=""), status_code=303)
+
+
+def _render(request: Request, err: KbError) -> Response:
+    from web.errors import render_error
+
+    return render_error(request, err)
+
+
+def _replay(body: bytes, original: Receive) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await original()  # later calls wait for the disconnect
+
+    return receive
+
+
+def wait_message(seconds: float) -> str:
+    minutes = max(1, math.ceil(seconds / 60))
+    return f"ログインの失敗が続いたため、約 {minutes} 分間ログインできません"

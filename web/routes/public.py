@@ -1,0 +1,156 @@
+"""The public success-story portal (/public/…) and its JSON API (/public/api/…).
+
+Anonymous. Everything goes through web.portal.Portal: public cases, public fields, a
+search-only key. Parameters are few and typed; anything unknown in a filter is a 400.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from kb.errors import NotFoundError
+from web.portal import Portal, PortalUrls, body_html
+
+router = APIRouter()
+URLS = PortalUrls()
+PER_PAGE = 20
+Text = Annotated[str, Query(max_length=200)]
+
+
+def portal(request: Request) -> Portal:
+    return request.app.state.portal
+
+
+Dep = Annotated[Portal, Depends(portal)]
+
+
+def _render(request: Request, name: str, **context: Any) -> Response:
+    tax = request.app.state.services.taxonomy
+    return request.app.state.templates.TemplateResponse(
+        request, name, {"urls": URLS, "theme_label": tax.theme_label, **context}
+    )
+
+
+@router.get("/public", include_in_schema=False)
+def public_root() -> Response:
+    return RedirectResponse("/public/", status_code=308)
+
+
+@router.get("/public/", include_in_schema=False)
+def public_index(request: Request, p: Dep) -> Response:
+    tax = request.app.state.services.taxonomy
+    featured = p.listing([], limit=6, featured_only=True)["hits"]
+    everything = p.listing([], limit=12, facets=True)
+    facets = everything["facets"]
+    themes = [
+        (key, t.label, facets.get("themes", {}).get(key, 0))
+        for key, t in tax.themes.items()
+        if facets.get("themes", {}).get(key)
+    ]
+    prefs = [
+        (name, facets.get("prefecture", {}).get(name, 0))
+        for name in tax.prefectures
+        if facets.get("prefecture", {}).get(name)
+    ]
+    shown = {c["id"] for c in featured}
+    recent = [c for c in everything["hits"] if c["id"] not in shown][:9]
+    return _render(
+        request, "public/index.html", featured=featured, recent=recent, themes=themes,
+        prefectures=prefs,
+    )  # fmt: skip
+
+
+def _page_links(request: Request, page: int, total: int) -> tuple[str | None, str | None]:
+    def at(n: int) -> str:
+        params = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
+        return request.url.path + "?" + urlencode([*params, ("page", str(n))])
+
+    prev_url = at(page - 1) if page > 1 else None
+    next_url = at(page + 1) if page * PER_PAGE < min(total, 5000) else None
+    return prev_url, next_url
+
+
+def _listing(request: Request, p: Portal, filters: list[str], page: int, **ctx: Any) -> Response:
+    result = p.listing(filters, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+    prev_url, next_url = _page_links(request, page, result["total"])
+    return _render(
+        request, "public/list.html", cases=result["hits"], total=result["total"],
+        prev_url=prev_url, next_url=next_url, **ctx,
+    )  # fmt: skip
+
+
+Page = Annotated[int, Query(ge=1, le=250)]
+
+
+@router.get("/public/themes/{key}", include_in_schema=False)
+def public_theme(request: Request, key: str, p: Dep, page: Page = 1) -> Response:
+    tax = request.app.state.services.taxonomy
+    theme = tax.themes.get(key)
+    if theme is None:
+        raise NotFoundError(
+            "テーマが見つかりません", hint="トップページのテーマ一覧から選んでください"
+        )
+    return _listing(
+        request, p, [f"themes={key}"], page, heading=theme.label, lead=theme.description
+    )
+
+
+@router.get("/public/prefectures/{name}", include_in_schema=False)
+def public_prefecture(request: Request, name: str, p: Dep, page: Page = 1) -> Response:
+    tax = request.app.state.services.taxonomy
+    by_romaji = {pref.romaji: pref.name for pref in tax.prefectures.values()}
+    canonical = name if name in tax.prefectures else by_romaji.get(name)
+    if canonical is None:
+        raise NotFoundError("地域が見つかりません", hint="トップページの地域一覧から選んでください")
+    return _listing(request, p, [f"prefecture={canonical}"], page, heading=f"{canonical}の事例")
+
+
+@router.get("/public/search", include_in_schema=False)
+def public_search(
+    request: Request, p: Dep, q: Text = "", theme: Text = "", prefecture: Text = "",
+    page: Page = 1,
+) -> Response:  # fmt: skip
+    filters = [f"themes={theme}"] if theme else []
+    filters += [f"prefecture={prefecture}"] if prefecture else []
+    result = p.search(q, filters, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+    prev_url, next_url = _page_links(request, page, result["total"])
+    heading = f"「{q}」の検索結果" if q.strip() else "事例の一覧"
+    return _render(
+        request, "public/list.html", cases=result["hits"], total=result["total"], q=q,
+        heading=heading, relaxed=result["relaxed"], prev_url=prev_url, next_url=next_url,
+    )  # fmt: skip
+
+
+@router.get("/public/cases/{case_id}", include_in_schema=False)
+def public_case(request: Request, case_id: str, p: Dep) -> Response:
+    case = p.case(case_id)
+    return _render(
+        request, "public/case.html", case=case, body_html=body_html(case["body"]),
+        description=case["summary"],
+    )  # fmt: skip
+
+
+# -- JSON ----------------------------------------------------------------------------------
+
+
+@router.get("/public/api/search", tags=["public"])
+def public_api_search(
+    p: Dep,
+    q: Annotated[str, Query(max_length=500, description="検索語")] = "",
+    filter: Annotated[list[str], Query(description="FIELD=VALUE（公開項目のみ）")] = [],  # noqa: B006
+    limit: Annotated[int, Query(ge=0, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+    sort: Annotated[str, Query(pattern="^(relevance|newest|oldest)$")] = "relevance",
+) -> dict[str, Any]:
+    """Search the public cases (public fields only)."""
+    return p.search(q, filter, limit=limit, offset=offset, sort=sort)
+
+
+@router.get("/public/api/cases/{case_id}", tags=["public"])
+def public_api_case(case_id: str, p: Dep) -> dict[str, Any]:
+    """One public case with its public fields and Markdown body."""
+    return p.case(case_id)

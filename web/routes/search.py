@@ -1,0 +1,111 @@
+"""The search page (``/``) and its results fragment (``/search/results``) for as-you-type."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from kb.search import Searcher
+from web.deps import Services, services
+from web.facets import (
+    FACET_LABELS,
+    MAX_PAGE,
+    PAGE_SIZE,
+    SORT_LABELS,
+    SearchState,
+    chips,
+    facet_groups,
+    pager,
+    with_year_range,
+)
+from web.suggestions import nearest_terms, relaxations
+
+router = APIRouter()
+
+Q = Annotated[str, Query(max_length=500, description="検索語")]
+Filters = Annotated[list[str], Query(description="FIELD=VALUE（繰り返し可）")]
+Sort = Annotated[str, Query(pattern="^(relevance|newest|oldest)$")]
+Page = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+Year = Annotated[str | None, Query(max_length=4, pattern=r"^\d{0,4}$")]
+RELAXED_NOTICE = "すべての語を含む事例はありません。一部の語に一致した事例を表示しています"
+
+
+@router.get("/", response_model=None)
+def search_page(
+    request: Request,
+    svc: Annotated[Services, Depends(services)],
+    q: Q = "",
+    filter: Filters = [],  # noqa: B006
+    sort: Sort = "relevance",
+    page: Page = 1,
+    year_from: Year = None,
+    year_to: Year = None,
+) -> Response:
+    """The search page; the year range form's fields are folded into a canonical URL."""
+    if year_from is not None or year_to is not None:
+        filters = with_year_range(filter, year_from or "", year_to or "")
+        state = SearchState(q=q.strip(), filters=tuple(_pairs(filters)), sort=sort)
+        return RedirectResponse(state.url(), status_code=303)
+    context = _context(svc, q, filter, sort, page)
+    return request.app.state.templates.TemplateResponse(request, "search.html", context)
+
+
+@router.get("/search/results", response_model=None)
+def search_results(
+    request: Request,
+    svc: Annotated[Services, Depends(services)],
+    q: Q = "",
+    filter: Filters = [],  # noqa: B006
+    sort: Sort = "relevance",
+    page: Page = 1,
+    year_from: Year = None,
+    year_to: Year = None,
+) -> Response:
+    """The results region of the search page alone, fetched by the page's script."""
+    if year_from is not None or year_to is not None:
+        filter = with_year_range(filter, year_from or "", year_to or "")
+        page = 1
+    context = _context(svc, q, filter, sort, page)
+    return request.app.state.templates.TemplateResponse(request, "_results.html", context)
+
+
+def _pairs(filters: list[str]) -> list[tuple[str, str]]:
+    return [(k.strip(), v.strip()) for k, _, v in (f.partition("=") for f in filters)]
+
+
+def _context(svc: Services, q: str, filters: list[str], sort: str, page: int) -> dict[str, Any]:
+    offset = (page - 1) * PAGE_SIZE
+    result = svc.call(Searcher.search, q, filters, limit=PAGE_SIZE, offset=offset, sort=sort)
+    state = SearchState(
+        q=result["query"],
+        filters=tuple((f["field"], f["value"]) for f in result["filters"]),
+        sort=sort,
+        page=page,
+    )
+    disjunctive: dict[str, dict[str, int]] = {}
+    raw = state.raw_filters()
+    for name in state.fields() & set(FACET_LABELS):
+        rest = [f for f, (k, _) in zip(raw, state.filters, strict=True) if k != name]
+        other = svc.call(Searcher.search, state.q, rest, limit=0, sort=sort)
+        disjunctive[name] = other["facets"].get(name, {})
+    taxonomy = svc.taxonomy
+    context: dict[str, Any] = {
+        "state": state,
+        "result": result,
+        "groups": facet_groups(state, result, disjunctive, taxonomy),
+        "chips": chips(state, taxonomy),
+        "pager": pager(state, result["total"]),
+        "sorts": SORT_LABELS,
+        "taxonomy": taxonomy,
+        "relaxed_notice": RELAXED_NOTICE,
+        "relax": [],
+        "nearest": [],
+        "canonical_url": state.url(),
+    }
+    if result["total"] == 0:
+        context["relax"] = svc.call(relaxations, state, taxonomy)
+        if state.q:
+            context["nearest"] = svc.call(nearest_terms, state.q, taxonomy)
+    return context
