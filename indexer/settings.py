@@ -36,7 +36,9 @@ INDEX_SETTINGS: dict[str, Any] = {
     # The normalized fields hold Japanese terms separated by spaces: tell
     # Meilisearch so it does not treat kanji-only text as Chinese.
     "localizedAttributes": [{"attributePatterns": ["*_n"], "locales": ["jpn"]}],
-    "rankingRules": ["words", "typo", "proximity", "attribute", "sort", "exactness"],
+    # "sort" right after "words": an explicit sort (newest) orders every result that has
+    # all the words; without a sort parameter the rule does nothing.
+    "rankingRules": ["words", "sort", "typo", "proximity", "attribute", "exactness"],
     # Synonyms are applied by kb.thesaurus as concept tokens in documents and
     # queries (multi-word Japanese synonyms must also work inside phrases);
     # Meilisearch's own list stays empty so the two can never disagree.

@@ -84,7 +84,7 @@ class AccountStore:
         return cls(settings.data_dir.expanduser().resolve() / "accounts.sqlite3")
 
     @contextlib.contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
+    def _db(self, write: bool = True) -> Iterator[sqlite3.Connection]:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if not self.path.exists():
@@ -99,6 +99,9 @@ class AccountStore:
             ) from exc
         try:
             conn.execute(_SCHEMA)
+            if not write:  # one SELECT: atomic by itself, no write lock taken
+                yield conn
+                return
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
@@ -113,26 +116,26 @@ class AccountStore:
 
     # -- queries ------------------------------------------------------------------
     def all(self) -> list[Account]:
-        with self._db() as db:
+        with self._db(write=False) as db:
             rows = db.execute("SELECT name, admin, created FROM accounts ORDER BY name").fetchall()
         return [Account(r[0], bool(r[1]), r[2]) for r in rows]
 
     def get(self, name: str) -> Account | None:
-        with self._db() as db:
+        with self._db(write=False) as db:
             row = db.execute(
                 "SELECT name, admin, created FROM accounts WHERE name = ?", (name,)
             ).fetchone()
         return Account(row[0], bool(row[1]), row[2]) if row else None
 
     def count(self) -> int:
-        with self._db() as db:
+        with self._db(write=False) as db:
             return int(db.execute("SELECT count(*) FROM accounts").fetchone()[0])
 
     def verify(self, name: str, password: str) -> Account | None:
         """The account if ``password`` is right; None otherwise (same cost either way)."""
         if len(password) > MAX_PASSWORD:
             return None
-        with self._db() as db:
+        with self._db(write=False) as db:
             row = db.execute(
                 "SELECT name, hash, admin, created FROM accounts WHERE name = ?", (name,)
             ).fetchone()

@@ -201,15 +201,13 @@ def indexed(
 TEST_USER, TEST_PASSWORD = "instructor", "correct horse battery staple"
 
 
-def login(client: Any, settings: Settings, name: str = TEST_USER) -> str:
-    """Create ``name`` in the test's data dir if needed, log ``client`` in; returns the CSRF
-    token its later POSTs must carry (form field ``csrf_token`` or header ``X-CSRF-Token``)."""
+def login(client: Any, settings: Settings | None = None, name: str = TEST_USER) -> str:
+    """Create ``name`` in the app's account store if needed and log ``client`` in; returns the
+    CSRF token its later POSTs must carry (form field ``csrf_token`` or ``X-CSRF-Token``)."""
     import re
 
-    from kb.accounts import AccountStore
-
-    store = AccountStore.for_settings(settings)
-    if store.get(name) is None:
+    store = client.app.state.auth.store
+    if store.get(name) is None:  # e.g. tests of web.auth on the session data dir
         store.add(name, TEST_PASSWORD)
     page = client.get("/login")
     match = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page.text)
@@ -221,10 +219,31 @@ def login(client: Any, settings: Settings, name: str = TEST_USER) -> str:
 
 
 def authed(app: Any) -> Any:
-    """A TestClient for ``app`` logged in as the test instructor; its POSTs carry the CSRF
-    token (header), so tests of internal routes read as before."""
+    """A TestClient for ``app`` logged in as the test instructor (accounts in a temp dir, never
+    the data dir); its POSTs carry the CSRF token, so internal-route tests read as before."""
     from fastapi.testclient import TestClient
 
+    temp_accounts(app)
     client = TestClient(app)
-    client.headers["X-CSRF-Token"] = login(client, app.state.services.settings)
+    client.headers["X-CSRF-Token"] = login(client)
     return client
+
+
+def temp_accounts(app: Any) -> None:
+    """Give ``app`` an account store in a temp dir holding the test instructor."""
+    import tempfile
+
+    from kb.accounts import AccountStore
+
+    store = AccountStore(Path(tempfile.mkdtemp(prefix="kb-accounts-")) / "a.db")
+    store.add(TEST_USER, TEST_PASSWORD)
+    app.state.auth.store = store
+
+
+def browser_login(page: Any) -> None:
+    """Log a Playwright page in from the login form it was sent to (see temp_accounts)."""
+    page.wait_for_url("**/login**")
+    page.fill("#login-name", TEST_USER)
+    page.fill("#login-password", TEST_PASSWORD)
+    with page.expect_navigation():
+        page.click("form.login-form button[type=submit]")

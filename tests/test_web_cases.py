@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 
+from tests.conftest import authed
 from web.app import create_app
 
 LONG_BODY = """\
@@ -51,7 +51,7 @@ def app_for(content, indexed, make_settings):
         settings = make_settings(
             content_dir=content.root, index_name=ix.settings.index_name, **overrides
         )
-        return TestClient(create_app(settings))
+        return authed(create_app(settings))
 
     return build
 

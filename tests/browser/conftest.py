@@ -22,7 +22,7 @@ import pytest
 import uvicorn
 
 from kb.config import load_settings
-from tests.conftest import ROOT, ContentTree, Indexed
+from tests.conftest import ROOT, TEST_PASSWORD, TEST_USER, ContentTree, Indexed
 from web.app import create_app
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's; never a downloaded browser
@@ -119,7 +119,14 @@ def server(meili_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     ix = Indexed(settings)
     ix.rebuild()
     port = _free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    app = create_app(settings)
+    auth = getattr(app.state, "auth", None)
+    if auth is not None:  # instructors log in: accounts in a temp dir, never the data dir
+        from kb.accounts import AccountStore
+
+        auth.store = AccountStore(tmp_path_factory.mktemp("accounts") / "a.db")
+        auth.store.add(TEST_USER, TEST_PASSWORD)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
@@ -131,14 +138,25 @@ def server(meili_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     yield f"http://127.0.0.1:{port}"
     srv.should_exit = True
     thread.join(10)
-    ix.drop()
+    Indexed(settings).drop()  # a fresh connection: other tests may have restarted the server
+
+
+def log_in(context: Any, server: str) -> Any:
+    """A page of ``context`` logged in as the test instructor (when the app asks for a login)."""
+    pg = context.new_page()
+    pg.goto(server + "/")
+    if "/login" in pg.url:
+        pg.fill("#login-name", TEST_USER)
+        pg.fill("#login-password", TEST_PASSWORD)
+        pg.click("button[type=submit]")
+        pg.wait_for_url(server + "/")
+    return pg
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
+def page(browser: Any, server: str) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
-    pg = context.new_page()
-    yield pg
+    yield log_in(context, server)
     context.close()
 
 

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from kb.cli import main
 from kb.config import load_settings
-from tests.conftest import ContentTree
+from tests.conftest import ContentTree, browser_login, temp_accounts
 from web.app import create_app
 
 pytestmark = pytest.mark.browser
@@ -30,6 +30,7 @@ def new_form_url(content: ContentTree) -> Iterator[str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     app = create_app(load_settings(content_dir=content.root))
+    temp_accounts(app)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -51,6 +52,7 @@ def page(new_form_url: str) -> Iterator[object]:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         page = browser.new_page(accept_downloads=True)
         page.goto(new_form_url)
+        browser_login(page)
         yield page
         browser.close()
 

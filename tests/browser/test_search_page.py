@@ -6,7 +6,10 @@ import re
 
 import pytest
 
+from tests.browser.conftest import log_in
+
 pytestmark = pytest.mark.browser
+expect = pytest.importorskip("playwright.sync_api").expect
 
 
 def hit_titles(page):
@@ -17,7 +20,7 @@ def test_typing_updates_results_without_submitting(page, server, artifacts):
     page.goto(server + "/")
     assert len(hit_titles(page)) == 6
     page.get_by_label("キーワードで事例を探す").press_sequentially("価格転嫁", delay=30)
-    page.wait_for_function("document.querySelectorAll('.hit-title').length === 2")
+    expect(page.locator(".hit-title")).to_have_count(2)
     assert sorted(hit_titles(page)) == ["鋳物組合の価格転嫁交渉", "陶磁器組合の価格転嫁"]
     assert page.locator(".snippet mark").first.inner_text() == "価格転嫁"
     page.wait_for_url(re.compile(r"q=%E4%BE%A1%E6%A0%BC"))  # the URL follows, shareable
@@ -35,7 +38,7 @@ def test_two_facets_change_counts_and_chips_then_back_keeps_state(page, server, 
     kind_counts = page.locator("#facet-kind .facet-value").all_inner_texts()
     assert any(t.startswith("質疑応答") for t in kind_counts)
     page.locator("#facet-kind .facet-value", has_text="質疑応答").click()
-    page.wait_for_function("document.querySelectorAll('.chip').length === 2")
+    expect(page.locator(".chip")).to_have_count(2)
     assert hit_titles(page) == ["受発注システムの共同利用に関する質問"]
     # other themes now count only Q&A cases (the kind filter narrows them)
     theme_values = page.locator("#facet-themes .facet-value").all_inner_texts()
@@ -53,13 +56,13 @@ def test_two_facets_change_counts_and_chips_then_back_keeps_state(page, server, 
     assert hit_titles(page) == ["受発注システムの共同利用に関する質問"]
 
     page.get_by_role("link", name="すべて解除").click()
-    page.wait_for_function("document.querySelectorAll('.chip').length === 0")
+    expect(page.locator(".chip")).to_have_count(0)
     assert len(hit_titles(page)) == 6
 
 
 def test_same_search_with_javascript_off(browser, server):
     context = browser.new_context(java_script_enabled=False, locale="ja-JP")
-    page = context.new_page()
+    page = log_in(context, server)
     try:
         page.goto(server + "/")
         page.get_by_label("キーワードで事例を探す").fill("価格転嫁")
@@ -93,7 +96,7 @@ def test_case_page_and_print_view(page, server, artifacts):
 
 def test_phone_width_and_keyboard(browser, server, artifacts):
     context = browser.new_context(viewport={"width": 375, "height": 740}, locale="ja-JP")
-    page = context.new_page()
+    page = log_in(context, server)
     try:
         page.goto(server + "/?q=%E4%BE%A1%E6%A0%BC%E8%BB%A2%E5%AB%81")
         width = page.evaluate("document.documentElement.scrollWidth")
