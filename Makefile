@@ -24,6 +24,7 @@ $(STAMP): pyproject.toml
 
 run: setup
 	$(KB) index
+	$(KB) user ensure-admin
 	$(KB) serve
 
 test: setup lint

@@ -10,13 +10,14 @@ found by Meilisearch is mapped back to the original sentence for the snippet.
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from kb import normalize
 from kb.case import Case
-from kb.normalize import Normalizer, sentences
+from kb.normalize import Normalizer, Unit, sentences
 from kb.render import to_text
 from kb.taxonomy import Taxonomy
 from kb.thesaurus import Thesaurus, build_thesaurus, theme_concepts
@@ -49,14 +50,26 @@ class Analyzer:
 
     def line(self, text: str) -> str:
         """One sentence as its terms followed by its concept tokens."""
-        units = self.normalizer.units(text)
+        return self._line(self.normalizer.units(text))
+
+    def _line(self, units: list[Unit]) -> str:
         terms = [t.term for u in units for t in u.tokens]
         concepts = dict.fromkeys(m.concept for m in self.thesaurus.matches(units))
         return " ".join([*terms, *concepts])
 
     def field(self, text: str) -> str:
-        """A whole text, one normalized line per sentence (empty lines kept for alignment)."""
-        return "\n".join(self.line(text[a:b]) for a, b in sentences(text))
+        """A whole text, one normalized line per sentence (empty lines kept for alignment).
+
+        The text is analysed in one pass; each word goes to the sentence it starts in.
+        """
+        spans = sentences(text)
+        if not spans:
+            return ""
+        starts = [a for a, _ in spans]
+        buckets: list[list[Unit]] = [[] for _ in spans]
+        for unit in self.normalizer.units(text):
+            buckets[max(0, bisect_right(starts, unit.start) - 1)].append(unit)
+        return "\n".join(self._line(units) for units in buckets)
 
     def doc_hash(self, case: Case) -> str:
         return hashlib.sha256(f"{self.fingerprint}\n{case.digest}".encode()).hexdigest()[:32]

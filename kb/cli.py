@@ -302,7 +302,7 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
-        proxy_headers=True,
+        proxy_headers=False,  # web/auth.py applies X-Forwarded-* from KB_TRUSTED_PROXIES only
         log_level="info",
     )
 

@@ -16,6 +16,7 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sudachipy import Dictionary, SplitMode
 
@@ -27,7 +28,8 @@ _SKIP_POS = frozenset(
 )
 # Light verbs and adjectives (する, いる, ある, なる, できる, よい …) say nothing searchable.
 _LIGHT = frozenset({"動詞", "形容詞"})
-_MAX_CHUNK = 4000  # Sudachi refuses very long inputs; longer runs are cut here
+_MAX_CHUNK = 4000  # Sudachi refuses very long inputs; longer texts are cut at line ends
+_OOV_IDS = 0xF0000000  # word ids from here on are Sudachi's out-of-vocabulary words
 _KATAKANA = re.compile(r"^[ァ-ヺー]+$")
 _VU = str.maketrans({"ヴ": "ブ"})
 _VU_PAIRS = (("ブァ", "バ"), ("ブィ", "ビ"), ("ブェ", "ベ"), ("ブォ", "ボ"), ("ブュ", "ビュ"))
@@ -62,6 +64,7 @@ class Unit:
         return self.tokens[-1].end
 
 
+@lru_cache(maxsize=65536)
 def fold_term(form: str) -> str:
     """Final folding of one normalized form: NFKC, lower case, katakana variants."""
     text = unicodedata.normalize("NFKC", form).lower()
@@ -73,6 +76,22 @@ def fold_term(form: str) -> str:
         if len(text) >= 4 and text.endswith("ー"):
             text = text.rstrip("ー")  # コンピューター = コンピュータ (JIS Z 8301 style)
     return text
+
+
+def _chunks(text: str) -> list[tuple[int, str]]:
+    """``text`` in pieces of at most _MAX_CHUNK characters, cut after a newline if possible."""
+    if len(text) <= _MAX_CHUNK:
+        return [(0, text)]
+    out = []
+    start = 0
+    while start < len(text):
+        end = min(start + _MAX_CHUNK, len(text))
+        if end < len(text):
+            cut = text.rfind("\n", start, end)
+            end = cut + 1 if cut > start else end
+        out.append((start, text[start:end]))
+        start = end
+    return out
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -95,6 +114,10 @@ class Normalizer:
     def __init__(self) -> None:
         self._dictionary = Dictionary(dict="core")
         self._local = threading.local()
+        # word id -> (surface length, A-unit (term, start, end) relative to the word);
+        # an empty tuple means "skip". Dictionary words always analyse the same way.
+        self._words: dict[tuple[int, int], tuple[tuple[str, int, int], ...]] = {}
+        self._skip_pos: dict[int, bool] = {}
 
     def _tokenizer(self):
         tok = getattr(self._local, "tokenizer", None)
@@ -103,30 +126,51 @@ class Normalizer:
             self._local.tokenizer = tok
         return tok
 
+    def _skipped(self, pos_id: int) -> bool:
+        skip = self._skip_pos.get(pos_id)
+        if skip is None:
+            pos = self._dictionary.pos_of(pos_id)
+            skip = pos[0] in _SKIP_POS or (pos[0] in _LIGHT and pos[1] == "非自立可能")
+            self._skip_pos[pos_id] = skip
+        return skip
+
+    def _analyse(self, m) -> tuple[tuple[str, int, int], ...]:
+        """The A units of one C morpheme as (term, start, end) relative to its start."""
+        if self._skipped(m.part_of_speech_id()):
+            return ()
+        begin = m.begin()
+        parts = m.split(SplitMode.A) if m.end() - begin > 1 else []
+        if len(parts) <= 1:
+            term = fold_term(m.normalized_form())
+            return ((term, 0, m.end() - begin),) if term.strip() else ()
+        out = []
+        for p in parts:
+            if self._skipped(p.part_of_speech_id()):
+                continue
+            term = fold_term(p.normalized_form())
+            if term.strip():
+                out.append((term, p.begin() - begin, p.end() - begin))
+        return tuple(out)
+
     def units(self, text: str) -> list[Unit]:
         """The content units of ``text`` (particles, punctuation and spaces dropped)."""
         out: list[Unit] = []
         tokenizer = self._tokenizer()
-        for offset in range(0, len(text), _MAX_CHUNK):
-            chunk = text[offset : offset + _MAX_CHUNK]
+        words = self._words
+        for offset, chunk in _chunks(text):
             for m in tokenizer.tokenize(chunk):
-                pos = m.part_of_speech()
-                if pos[0] in _SKIP_POS or (pos[0] in _LIGHT and pos[1] == "非自立可能"):
-                    continue
-                parts = m.split(SplitMode.A) if m.end() - m.begin() > 1 else []
-                if len(parts) <= 1:
-                    term = fold_term(m.normalized_form())
-                    if term.strip():
-                        out.append(Unit((Token(term, offset + m.begin(), offset + m.end()),)))
-                    continue
-                tokens = tuple(
-                    Token(fold_term(p.normalized_form()), offset + p.begin(), offset + p.end())
-                    for p in parts
-                    if p.part_of_speech()[0] not in _SKIP_POS
-                )
-                tokens = tuple(t for t in tokens if t.term.strip())
-                if tokens:
-                    out.append(Unit(tokens))
+                wid = m.word_id()
+                begin = offset + m.begin()
+                if wid >= _OOV_IDS:  # unknown words share ids: never cached
+                    parts = self._analyse(m)
+                else:
+                    key = (wid, m.end() - m.begin())
+                    cached = words.get(key)
+                    if cached is None:
+                        cached = words[key] = self._analyse(m)
+                    parts = cached
+                if parts:
+                    out.append(Unit(tuple(Token(t, begin + a, begin + b) for t, a, b in parts)))
         return out
 
     def terms(self, text: str) -> list[str]:

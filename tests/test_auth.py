@@ -85,7 +85,9 @@ def test_login_then_internal_routes_then_logout(ix: Any) -> None:
     cookie = client.cookies.get(SESSION_COOKIE)
     assert cookie
     assert client.get("/api/search?q=本文").json()["total"] == 1
-    assert client.get("/", follow_redirects=False).status_code == 200
+    home = client.get("/", follow_redirects=False)
+    assert home.status_code == 200
+    assert 'action="/logout"' in home.text and f'value="{token}"' in home.text  # logout button
     out = client.post("/logout", data={"csrf_token": token}, follow_redirects=False)
     assert out.status_code == 303 and out.headers["location"] == "/login"
     assert client.cookies.get(SESSION_COOKIE) is None
