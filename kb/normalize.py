@@ -17,10 +17,11 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from sudachipy import Dictionary, SplitMode
 
-VERSION = "2"  # bump when the output changes: every document is then re-indexed
+VERSION = "4"  # bump when the output changes: every document is then re-indexed
 
 # Parts of speech that carry no searchable meaning.
 _SKIP_POS = frozenset(
@@ -78,6 +79,37 @@ def fold_term(form: str) -> str:
     return text
 
 
+_GODAN_I = str.maketrans("うくぐすつぬぶむる", "いきぎしちにびみり")
+
+
+def renyoukei(lemma: str, conjugation: str) -> str:
+    """The 連用形 (noun form) of a verb lemma: 取り組む→取り組み, 受け入れる→受け入れ."""
+    if conjugation.startswith("五段") and lemma:
+        return lemma[:-1] + lemma[-1].translate(_GODAN_I)
+    if ("一段" in conjugation or conjugation.startswith("カ行変格")) and lemma.endswith("る"):
+        return lemma[:-1]
+    if conjugation.startswith("サ行変格") and lemma.endswith("する"):
+        return lemma[:-2] + "し"
+    return lemma
+
+
+# 東京都内 / 京都府下 are analysed as 東京 + 都内 / 京都 + 府下: after a place name these
+# become 都 + 内 so that the phrase 東京 都 (東京都) still matches.
+_ADMIN_AREA = frozenset({"都内", "府内", "県内", "道内", "都下", "府下", "県下"})
+
+
+def _split_admin_area(tokens: list[Token], previous_end: int) -> list[Token]:
+    out: list[Token] = []
+    for t in tokens:
+        joined = out[-1].end if out else previous_end
+        if t.term in _ADMIN_AREA and joined == t.start and t.end - t.start == 2:
+            out.append(Token(t.term[0], t.start, t.start + 1))
+            out.append(Token(t.term[1], t.start + 1, t.end))
+        else:
+            out.append(t)
+    return out
+
+
 def _chunks(text: str) -> list[tuple[int, str]]:
     """``text`` in pieces of at most _MAX_CHUNK characters, cut after a newline if possible."""
     if len(text) <= _MAX_CHUNK:
@@ -117,7 +149,7 @@ class Normalizer:
         # word id -> (surface length, A-unit (term, start, end) relative to the word);
         # an empty tuple means "skip". Dictionary words always analyse the same way.
         self._words: dict[tuple[int, int], tuple[tuple[str, int, int], ...]] = {}
-        self._skip_pos: dict[int, bool] = {}
+        self._pos_info: dict[int, tuple[bool, str | None]] = {}
 
     def _tokenizer(self):
         tok = getattr(self._local, "tokenizer", None)
@@ -126,26 +158,33 @@ class Normalizer:
             self._local.tokenizer = tok
         return tok
 
-    def _skipped(self, pos_id: int) -> bool:
-        skip = self._skip_pos.get(pos_id)
-        if skip is None:
+    def _pos(self, pos_id: int) -> tuple[bool, str | None]:
+        """(skip this word?, conjugation type if it is a verb) for a part-of-speech id."""
+        info = self._pos_info.get(pos_id)
+        if info is None:
             pos = self._dictionary.pos_of(pos_id)
             skip = pos[0] in _SKIP_POS or (pos[0] in _LIGHT and pos[1] == "非自立可能")
-            self._skip_pos[pos_id] = skip
-        return skip
+            info = self._pos_info[pos_id] = (skip, pos[4] if pos[0] == "動詞" else None)
+        return info
 
-    def _analyse(self, m) -> tuple[tuple[str, int, int], ...]:
+    def _analyse(self, m: Any) -> tuple[tuple[str, int, int], ...]:
         """The A units of one C morpheme as (term, start, end) relative to its start."""
-        if self._skipped(m.part_of_speech_id()):
+        skip, verb = self._pos(m.part_of_speech_id())
+        if skip:
             return ()
         begin = m.begin()
-        parts = m.split(SplitMode.A) if m.end() - begin > 1 else []
+        length = m.end() - begin
+        if verb is not None:
+            # A verb is indexed as its noun form (連用形) and never split, so 取り組んだ
+            # meets 取組 / 取り組み and 受け入れた meets 受入れ.
+            return ((renyoukei(fold_term(m.normalized_form()), verb), 0, length),)
+        parts = m.split(SplitMode.A) if length > 1 else []
         if len(parts) <= 1:
             term = fold_term(m.normalized_form())
-            return ((term, 0, m.end() - begin),) if term.strip() else ()
+            return ((term, 0, length),) if term.strip() else ()
         out = []
         for p in parts:
-            if self._skipped(p.part_of_speech_id()):
+            if self._pos(p.part_of_speech_id())[0]:
                 continue
             term = fold_term(p.normalized_form())
             if term.strip():
@@ -169,8 +208,14 @@ class Normalizer:
                     if cached is None:
                         cached = words[key] = self._analyse(m)
                     parts = cached
-                if parts:
-                    out.append(Unit(tuple(Token(t, begin + a, begin + b) for t, a, b in parts)))
+                if not parts:
+                    continue
+                tokens = [Token(t, begin + a, begin + b) for t, a, b in parts]
+                if tokens[0].term in _ADMIN_AREA or (
+                    len(tokens) > 1 and tokens[1].term in _ADMIN_AREA
+                ):
+                    tokens = _split_admin_area(tokens, out[-1].end if out else -1)
+                out.append(Unit(tuple(tokens)))
         return out
 
     def terms(self, text: str) -> list[str]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from indexer.documents import Analyzer
 from kb.normalize import Unit
+from kb.thesaurus import flat
 
 
 @dataclass(frozen=True)
@@ -51,16 +52,29 @@ def parse_query(text: str, analyzer: Analyzer) -> Query:
     if kept:
         units = kept
     matches = {m.first: m for m in analyzer.thesaurus.matches(units)}
+    tokens = flat(units)
+    unit_of = [k for k, unit in enumerate(units) for _ in unit.tokens]
     terms: list[Term] = []
+    phrase: list[str] = []  # the terms of one word not covered by a synonym
+
+    def flush() -> None:
+        if phrase:
+            terms.append(Term(phrase=tuple(phrase)))
+            phrase.clear()
+
     i = 0
-    while i < len(units):
+    while i < len(tokens):
         match = matches.get(i)
         if match is not None:
+            flush()
             terms.append(Term(concept=match.concept))
             i = match.last
-        else:
-            terms.append(Term(phrase=units[i].terms))
-            i += 1
+            continue
+        if phrase and unit_of[i] != unit_of[i - 1]:
+            flush()
+        phrase.append(tokens[i].term)
+        i += 1
+    flush()
     return Query(text, tuple(dict.fromkeys(terms)))
 
 

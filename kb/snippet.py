@@ -32,7 +32,7 @@ def spans(text: str, query: Query, analyzer: Analyzer) -> list[tuple[int, int]]:
     if concepts:
         for m in analyzer.thesaurus.matches(units):
             if m.concept in concepts:
-                found.append((units[m.first].start, units[m.last - 1].end))
+                found.append((flat[m.first].start, flat[m.last - 1].end))
     return _merge(found)
 
 

@@ -4,8 +4,8 @@ Each group (a theme's synonyms from taxonomy.yml, or a group from
 synonyms.yml; groups sharing a term are merged) becomes one *concept token*
 such as ``kbc0007``. Documents carry the concept tokens of the synonyms they
 contain; a query replaces a synonym by its concept token, so any member finds
-every other. Matches are aligned to whole words (C units), so 再構築 inside
-システム再構築 is not taken for 事業再構築 unless the words say so.
+every other. A match starts where a word (C unit) starts, and a one-term synonym must be a
+whole word: 太陽光発電 is found in 太陽光発電設備, but 再構築 is not taken from システム再構築.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from kb.normalize import Normalizer, Unit
+from kb.normalize import Normalizer, Token, Unit
 from kb.taxonomy import Taxonomy
 
 PREFIX = "kbc"
@@ -22,8 +22,8 @@ PREFIX = "kbc"
 
 @dataclass(frozen=True, slots=True)
 class Match:
-    first: int  # index of the first unit
-    last: int  # index after the last unit
+    first: int  # index of the first token (in flat(units))
+    last: int  # index after the last token
     concept: str
 
 
@@ -66,17 +66,30 @@ class Thesaurus:
         return self.concept_of.get(tuple(normalizer.terms(term)))
 
     def matches(self, units: Sequence[Unit]) -> list[Match]:
-        """Longest synonym matches in ``units`` that start and end on unit boundaries."""
+        """Longest synonym matches in ``units``, as token ranges of ``flat(units)``.
+
+        A one-term synonym (BCP, 省エネ) must be a whole word; a longer one must start
+        where a word starts (太陽光発電 in 太陽光発電設備) but may end inside it.
+        """
+        tokens = flat(units)
+        terms = [t.term for t in tokens]
+        starts: set[int] = set()
+        ends: set[int] = set()
+        pos = 0
+        for unit in units:
+            starts.add(pos)
+            pos += len(unit.tokens)
+            ends.add(pos)
         found: list[Match] = []
         i = 0
-        while i < len(units):
+        while i < len(terms):
             best: Match | None = None
-            candidates = self._by_first.get(units[i].tokens[0].term, ())
-            for key in candidates:
-                end = _aligned_end(units, i, key)
-                if end is not None:
-                    best = Match(i, end, self.concept_of[key])
-                    break
+            if i in starts:
+                for key in self._by_first.get(terms[i], ()):
+                    end = i + len(key)
+                    if tuple(terms[i:end]) == key and (len(key) > 1 or end in ends):
+                        best = Match(i, end, self.concept_of[key])
+                        break
             if best is None:
                 i += 1
             else:
@@ -85,17 +98,9 @@ class Thesaurus:
         return found
 
 
-def _aligned_end(units: Sequence[Unit], i: int, key: tuple[str, ...]) -> int | None:
-    """Index after the units that spell exactly ``key`` starting at unit ``i``, if they do."""
-    pos = 0
-    j = i
-    while pos < len(key) and j < len(units):
-        terms = units[j].terms
-        if key[pos : pos + len(terms)] != terms:
-            return None
-        pos += len(terms)
-        j += 1
-    return j if pos == len(key) else None
+def flat(units: Sequence[Unit]) -> list[Token]:
+    """The tokens of ``units`` in order (Match indices point into this list)."""
+    return [t for u in units for t in u.tokens]
 
 
 def build_thesaurus(taxonomy: Taxonomy, normalizer: Normalizer) -> Thesaurus:

@@ -8,7 +8,7 @@ import pytest
 
 from kb.normalize import Normalizer, get_normalizer
 from kb.taxonomy import load_taxonomy
-from kb.thesaurus import PREFIX, Thesaurus, build_thesaurus, theme_concepts
+from kb.thesaurus import PREFIX, Thesaurus, build_thesaurus, flat, theme_concepts
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 
@@ -28,9 +28,8 @@ def th(n: Normalizer) -> Thesaurus:
 
 def concepts(th: Thesaurus, n: Normalizer, text: str) -> list[str]:
     units = n.units(text)
-    return [
-        "+".join(t for u in units[m.first : m.last] for t in u.terms) for m in th.matches(units)
-    ]
+    tokens = flat(units)
+    return ["+".join(t.term for t in tokens[m.first : m.last]) for m in th.matches(units)]
 
 
 def test_members_of_a_group_share_one_concept(th: Thesaurus, n: Normalizer) -> None:
@@ -50,11 +49,22 @@ def test_matches_are_aligned_to_word_boundaries(th: Thesaurus, n: Normalizer) ->
     assert concepts(th, n, "システム再構築を行った") == []  # 再構築 inside another compound
 
 
+def test_multi_term_synonym_found_at_the_start_of_a_compound(n: Normalizer) -> None:
+    th = Thesaurus([["太陽光発電", "ソーラー発電"], ["EC", "電子商取引"]], n)
+    assert concepts(th, n, "太陽光発電設備を導入") == ["太陽+光+発電"]
+    assert concepts(th, n, "屋根にソーラー発電") == ["ソーラ+発電"]  # ー folded
+    # a one-term synonym must be a whole word, and no match starts inside a word
+    assert concepts(th, n, "ECサイト") in ([], ["ec"])
+    th2 = Thesaurus([["企業組合", "企業組合法人"]], n)
+    assert concepts(th2, n, "中小企業組合") == []  # 企業 starts inside the word 中小企業
+    assert concepts(th2, n, "企業組合を設立") == ["企業+組合"]
+
+
 def test_longest_match_wins(th: Thesaurus, n: Normalizer) -> None:
     units = n.units("事業再構築補助金を申請")
     (match,) = th.matches(units)
     assert match.concept == th.concept("再構築補助金", n)
-    assert (match.first, match.last) == (0, len(units) - 1)
+    assert (match.first, match.last) == (0, len(flat(units)) - 1)  # all but 申請
 
 
 def test_several_matches_in_one_text(th: Thesaurus, n: Normalizer) -> None:
