@@ -7,9 +7,12 @@ problems are returned together, each with path, line, field and a hint.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -192,6 +195,38 @@ def _hint_for(name: str) -> str:
     return _HINTS.get(name, "値を content/taxonomy.yml の語彙に合わせてください")
 
 
+_Loaded = Case | list[ContentError]
+_PARALLEL_MIN = 400  # below this, starting worker processes costs more than it saves
+
+
+def _load_one(path: Path, content_dir: Path, taxonomy: Taxonomy, max_bytes: int) -> _Loaded:
+    try:
+        return load_file(path, content_dir, taxonomy, max_bytes)
+    except ContentError as exc:
+        return [exc]
+    except _Problems as exc:
+        return exc.problems
+
+
+def _load_chunk(args: tuple[list[Path], Path, Taxonomy, int]) -> list[_Loaded]:
+    paths, content_dir, taxonomy, max_bytes = args
+    return [_load_one(p, content_dir, taxonomy, max_bytes) for p in paths]
+
+
+def _load_all(
+    files: list[Path], content_dir: Path, taxonomy: Taxonomy, max_bytes: int
+) -> list[_Loaded]:
+    """Every file loaded, in order; large trees are parsed and validated on every core."""
+    workers = os.cpu_count() or 1
+    if len(files) < _PARALLEL_MIN or workers < 2:
+        return [_load_one(p, content_dir, taxonomy, max_bytes) for p in files]
+    chunks = [
+        (files[i : i + 100], content_dir, taxonomy, max_bytes) for i in range(0, len(files), 100)
+    ]
+    with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+        return [loaded for part in pool.map(_load_chunk, chunks) for loaded in part]
+
+
 def load_cases(
     content_dir: Path,
     taxonomy: Taxonomy,
@@ -213,18 +248,13 @@ def load_cases(
             by_real.setdefault(Path(p).resolve(), Path(p))
         files = sorted(by_real.values(), key=str)
     seen: dict[str, str] = {}
-    for path in files:
+    for path, loaded in zip(files, _load_all(files, content_dir, taxonomy, max_bytes), strict=True):
         report = selected is None or path.resolve() in selected
-        try:
-            case = load_file(path, content_dir, taxonomy, max_bytes)
-        except ContentError as exc:
+        if not isinstance(loaded, Case):
             if report:
-                result.errors.append(exc)
+                result.errors.extend(loaded)
             continue
-        except _Problems as exc:
-            if report:
-                result.errors.extend(exc.problems)
-            continue
+        case = loaded
         first = seen.get(case.id)
         if first is not None:
             result.errors.append(

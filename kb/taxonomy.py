@@ -88,6 +88,7 @@ class Taxonomy:
     synonym_groups: list[tuple[str, ...]]
     stopwords: tuple[str, ...]
     digest: str  # changes whenever either file changes
+    _theme_names: dict[str, str] | None = field(default=None, repr=False, compare=False)
 
     def theme_label(self, key: str) -> str:
         theme = self.themes.get(key)
@@ -99,12 +100,13 @@ class Taxonomy:
 
     def theme_for(self, value: str) -> str | None:
         """The theme key for a key, label or synonym written in any width."""
-        key = fold(value)
-        for theme in self.themes.values():
-            names = (theme.key, theme.label, *theme.synonyms)
-            if any(fold(n) == key for n in names):
-                return theme.key
-        return None
+        if self._theme_names is None:
+            names: dict[str, str] = {}
+            for theme in self.themes.values():
+                for name in (theme.key, theme.label, *theme.synonyms):
+                    names.setdefault(fold(name), theme.key)
+            self._theme_names = names
+        return self._theme_names.get(fold(value))
 
 
 def _read_yaml(path: Path) -> tuple[Any, str]:

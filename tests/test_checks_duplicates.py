@@ -121,3 +121,23 @@ def test_real_content_has_no_near_duplicates_or_false_alarms() -> None:
     report = run_checks(load_settings(content_dir=CONTENT))
     assert report.cases >= 40
     assert [str(f) for f in report.findings if f.check != "taxonomy"] == []
+
+
+def test_parallel_check_run_gives_the_same_findings(tmp_path, monkeypatch) -> None:
+    """`kb check` spreads per-file rules and shingles over every core for large trees."""
+    import kb.checks.runner as runner
+    from kb.config import load_settings
+    from tests.conftest import ContentTree
+
+    content = ContentTree(tmp_path / "content")
+    body = "## 背景\n{0}組合は共同受注を始めた。\n## 取組\n受注窓口を一本化した。\n## 成果\n売上が伸びた。\n## 今後の課題\n人材の確保。"
+    for i in range(8):
+        content.add(
+            f"aichi-2023-p{i}", body.format(f"第{i}"), prefecture="愛知県", extra="tags: [ＤＸ]\n"
+        )
+    settings = load_settings(content_dir=content.root)
+    sequential = runner.run_checks(settings)
+    monkeypatch.setattr(runner, "_PARALLEL_MIN", 1)
+    parallel = runner.run_checks(settings)
+    assert parallel.findings == sequential.findings
+    assert any(f.check == "near-duplicate" for f in parallel.findings)

@@ -359,3 +359,27 @@ def test_error_text_format(content: ContentTree) -> None:
         "content/cases/typo.md:10: titel: 未知の項目です。もしかして「title」? "
         "(使える項目は README の「事例ファイルの書き方」を参照してください)"
     )
+
+
+def test_parallel_loading_gives_the_same_result(content, monkeypatch) -> None:
+    """Large trees are loaded on every core; the result must not depend on it."""
+    import kb.loader as loader_module
+    from kb.loader import load_cases
+    from kb.taxonomy import load_taxonomy
+
+    for i in range(12):
+        content.add(f"aichi-2023-p{i}", f"## 背景\n本文{i}。", prefecture="愛知県")
+    content.add("aichi-2023-bad", "## 背景\n本文。", prefecture="愛知")
+    content.add("aichi-2023-p3", "## 背景\n重複。")  # overwrites p3 with the same id: fine
+    (content.root / "cases" / "dup").mkdir()
+    (content.root / "cases" / "dup" / "aichi-2023-p1.md").write_text(
+        (content.root / "cases" / "aichi-2023-p1.md").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    taxonomy = load_taxonomy(content.root)
+    sequential = load_cases(content.root, taxonomy, max_bytes=10**6)
+    monkeypatch.setattr(loader_module, "_PARALLEL_MIN", 1)
+    parallel = load_cases(content.root, taxonomy, max_bytes=10**6)
+    assert [c.id for c in parallel.cases] == [c.id for c in sequential.cases]
+    assert [str(e) for e in parallel.errors] == [str(e) for e in sequential.errors]
+    assert any("重複" in e.message for e in parallel.errors)
+    assert any("愛知県" in e.message for e in parallel.errors)

@@ -7,13 +7,16 @@ always consider the whole collection and report what touches the selection.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 
 from kb.case import Case
-from kb.checks.duplicates import near_duplicates
+from kb.checks.duplicates import near_duplicates, shingles
 from kb.checks.finding import Finding
 from kb.checks.personal import check_personal
 from kb.checks.structure import check_structure
@@ -51,6 +54,7 @@ class _Context:
     keys: TagKeys
     synonyms: dict[str, str]
     canonical: dict[str, str]
+    normalizer: Normalizer
 
 
 def _file_checks(case: Case, path: Path, ctx: _Context) -> list[Finding]:
@@ -72,6 +76,35 @@ def _file_checks(case: Case, path: Path, ctx: _Context) -> list[Finding]:
         out.extend(check_personal(lines, shown=case.source))
     out.extend(check_tags(case, ctx.taxonomy, ctx.keys, ctx.synonyms, ctx.canonical))
     return out
+
+
+_Job = tuple[Case, Path, bool]  # case, its file, run the per-file checks?
+_ctx: _Context | None = None  # set before the worker processes fork
+_PARALLEL_MIN = 300  # below this, starting worker processes costs more than it saves
+
+
+def _per_file(jobs: list[_Job]) -> list[tuple[list[Finding], frozenset[int]]]:
+    assert _ctx is not None
+    return [
+        (_file_checks(case, path, _ctx) if check else [], shingles(case, _ctx.normalizer))
+        for case, path, check in jobs
+    ]
+
+
+def _per_file_all(
+    jobs: list[_Job], ctx: _Context
+) -> tuple[list[list[Finding]], list[frozenset[int]]]:
+    """Per-file findings and near-duplicate shingles of every case, on every core."""
+    global _ctx
+    _ctx = ctx
+    workers = os.cpu_count() or 1
+    if len(jobs) < _PARALLEL_MIN or workers < 2:
+        results = _per_file(jobs)
+    else:
+        chunks = [jobs[i : i + 40] for i in range(0, len(jobs), 40)]
+        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+            results = [r for part in pool.map(_per_file, chunks) for r in part]
+    return [f for f, _ in results], [s for _, s in results]
 
 
 def _finish(findings: list[Finding], strict: bool) -> list[Finding]:
@@ -107,16 +140,21 @@ def run_checks(
     keys = TagKeys(normalizer)
     ctx = _Context(
         settings, taxonomy, keys, theme_synonyms(taxonomy, keys),
-        canonical_spellings(result.cases, keys),
+        canonical_spellings(result.cases, keys), normalizer,
     )  # fmt: skip
     wanted = [i for i, c in enumerate(result.cases) if selected is None or c.source in selected]
-    for i in wanted:
-        case = result.cases[i]
-        findings.extend(_file_checks(case, paths.get(case.source, Path(case.source)), ctx))
+    want = set(wanted)
+    jobs = [
+        (case, paths.get(case.source, Path(case.source)), i in want)
+        for i, case in enumerate(result.cases)
+    ]
+    per_file, sets = _per_file_all(jobs, ctx)
+    for found in per_file:
+        findings.extend(found)
     if selected is None or wanted:
         pairs = near_duplicates(
             result.cases, normalizer, settings.near_duplicate_threshold,
-            only=None if selected is None else wanted,
+            only=None if selected is None else wanted, sets=sets,
         )  # fmt: skip
         for pair in pairs:
             here, other = pair.second, pair.first
@@ -146,7 +184,7 @@ def check_draft(
             keys = TagKeys(get_normalizer())
             ctx = _Context(
                 settings.model_copy(update={"content_dir": root}), taxonomy, keys,
-                theme_synonyms(taxonomy, keys), {},
+                theme_synonyms(taxonomy, keys), {}, get_normalizer(),
             )  # fmt: skip
             findings.extend(_file_checks(result.cases[0], path, ctx))
     return _finish(findings, strict)
