@@ -9,9 +9,11 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing import get_context
 from typing import Any
 
 from meilisearch.errors import MeilisearchApiError, MeilisearchError
@@ -25,6 +27,8 @@ from kb.errors import IndexingError, SearchUnavailable
 
 BATCH = 500  # documents per Meilisearch task
 PARALLEL_MIN = 400  # below this, normalizing in-process is faster than starting workers
+WORK_CHUNK = 50  # cases per worker task
+IN_FLIGHT = 8  # Meilisearch tasks enqueued but not yet awaited
 BUILD_SUFFIX = "__build_"
 
 Progress = Callable[[int], None]
@@ -62,15 +66,35 @@ def _chunks(items: Sequence[Case], size: int) -> Iterator[list[Case]]:
 
 
 def documents(analyzer: Analyzer, cases: Sequence[Case]) -> Iterator[list[dict[str, Any]]]:
-    """Batches of documents, normalized on every core for large collections."""
+    """Batches of documents, normalized on every core for large collections.
+
+    At most a few chunks are in the workers at once, so memory does not grow with N.
+    """
     if len(cases) < PARALLEL_MIN or (os.cpu_count() or 1) < 2:
         for chunk in _chunks(cases, BATCH):
             yield analyzer.documents(chunk)
         return
     workers = os.cpu_count() or 2
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(analyzer,)) as pool:
-        # small chunks keep every worker busy; results stream in order
-        yield from pool.map(_work, _chunks(cases, 50))
+    ctx = get_context("fork")
+    with ProcessPoolExecutor(
+        workers, mp_context=ctx, initializer=_init_worker, initargs=(analyzer,)
+    ) as pool:
+        queue: deque[Future[list[dict[str, Any]]]] = deque()
+        batch: list[dict[str, Any]] = []
+        for chunk in _chunks(cases, WORK_CHUNK):
+            queue.append(pool.submit(_work, chunk))
+            if len(queue) >= 4 * workers:
+                batch.extend(queue.popleft().result())
+                if len(batch) >= BATCH:
+                    yield batch
+                    batch = []
+        while queue:
+            batch.extend(queue.popleft().result())
+            if len(batch) >= BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
 
 
 class Builder:
@@ -111,7 +135,7 @@ class Builder:
         self, name: str, batches: Iterator[list[dict[str, Any]]], progress: Progress | None
     ) -> int:
         index = self.client.index(name)
-        pending: list[tuple[Any, list[dict[str, Any]]]] = []
+        pending: deque[tuple[Any, list[dict[str, Any]]]] = deque()
         count = 0
         for docs in batches:
             if not docs:
@@ -120,12 +144,17 @@ class Builder:
             count += len(docs)
             if progress:
                 progress(len(docs))
-        for task, docs in pending:
-            try:
-                self._wait(task)
-            except IndexingError as exc:
-                raise self._blame(name, docs, exc) from exc
+            if len(pending) > IN_FLIGHT:  # back-pressure: memory stays flat as N grows
+                self._settle(name, *pending.popleft())
+        while pending:
+            self._settle(name, *pending.popleft())
         return count
+
+    def _settle(self, name: str, task: Any, docs: list[dict[str, Any]]) -> None:
+        try:
+            self._wait(task)
+        except IndexingError as exc:
+            raise self._blame(name, docs, exc) from exc
 
     def _blame(self, name: str, docs: list[dict[str, Any]], exc: IndexingError) -> IndexingError:
         """Find the document of a failed batch that Meilisearch refuses, and name it."""

@@ -169,12 +169,16 @@ def index(rebuild: bool, content: Path | None) -> None:
     """content/ を検索索引に反映する（既定は差分のみ）。"""
     from indexer.build import Builder
     from indexer.documents import Analyzer
+    from kb.cache import LoadCache
     from kb.loader import load_cases
     from kb.taxonomy import load_taxonomy
 
     settings = _settings(content)
     taxonomy = load_taxonomy(settings.content_dir)
-    result = load_cases(settings.content_dir, taxonomy, max_bytes=settings.max_file_bytes)
+    cache = LoadCache(settings.data_dir, settings.content_dir, taxonomy.digest)
+    result = load_cases(
+        settings.content_dir, taxonomy, max_bytes=settings.max_file_bytes, cache=cache
+    )
     if result.errors:
         for err in result.errors:
             click.echo(str(err), err=True)

@@ -18,6 +18,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from kb import frontmatter
+from kb.cache import LoadCache, signature
 from kb.case import LOADER_FIELDS, Case, describe, did_you_mean
 from kb.errors import ContentError
 from kb.taxonomy import Taxonomy
@@ -214,17 +215,43 @@ def _load_chunk(args: tuple[list[Path], Path, Taxonomy, int]) -> list[_Loaded]:
 
 
 def _load_all(
-    files: list[Path], content_dir: Path, taxonomy: Taxonomy, max_bytes: int
+    files: list[Path],
+    content_dir: Path,
+    taxonomy: Taxonomy,
+    max_bytes: int,
+    cache: LoadCache | None = None,
 ) -> list[_Loaded]:
-    """Every file loaded, in order; large trees are parsed and validated on every core."""
+    """Every file loaded, in order; large trees are parsed and validated on every core.
+
+    With ``cache``, files whose size and mtime are unchanged reuse their cached Case.
+    """
+    out: list[_Loaded | None] = [None] * len(files)
+    sigs = [signature(p) for p in files] if cache is not None else []
+    todo = []
+    for i, path in enumerate(files):
+        hit = cache.get(path) if cache is not None else None
+        if hit is not None:
+            out[i] = hit
+        else:
+            todo.append(i)
     workers = os.cpu_count() or 1
-    if len(files) < _PARALLEL_MIN or workers < 2:
-        return [_load_one(p, content_dir, taxonomy, max_bytes) for p in files]
-    chunks = [
-        (files[i : i + 100], content_dir, taxonomy, max_bytes) for i in range(0, len(files), 100)
-    ]
-    with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-        return [loaded for part in pool.map(_load_chunk, chunks) for loaded in part]
+    paths = [files[i] for i in todo]
+    if len(paths) < _PARALLEL_MIN or workers < 2:
+        loaded = [_load_one(p, content_dir, taxonomy, max_bytes) for p in paths]
+    else:
+        chunks = [
+            (paths[i : i + 100], content_dir, taxonomy, max_bytes)
+            for i in range(0, len(paths), 100)
+        ]
+        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+            loaded = [item for part in pool.map(_load_chunk, chunks) for item in part]
+    for i, item in zip(todo, loaded, strict=True):
+        out[i] = item
+        if cache is not None and isinstance(item, Case):
+            cache.put(files[i], item, sigs[i])
+    if cache is not None:
+        cache.save({str(p) for p in files})
+    return [item for item in out if item is not None]
 
 
 def load_cases(
@@ -233,6 +260,7 @@ def load_cases(
     *,
     max_bytes: int,
     only: Iterable[Path] | None = None,
+    cache: LoadCache | None = None,
 ) -> LoadResult:
     """Load every case (or, with ``only``, check those files) and collect all problems.
 
@@ -248,7 +276,9 @@ def load_cases(
             by_real.setdefault(Path(p).resolve(), Path(p))
         files = sorted(by_real.values(), key=str)
     seen: dict[str, str] = {}
-    for path, loaded in zip(files, _load_all(files, content_dir, taxonomy, max_bytes), strict=True):
+    for path, loaded in zip(
+        files, _load_all(files, content_dir, taxonomy, max_bytes, cache), strict=True
+    ):
         report = selected is None or path.resolve() in selected
         if not isinstance(loaded, Case):
             if report:

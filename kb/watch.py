@@ -15,6 +15,7 @@ from pathlib import Path
 from indexer.build import Builder, IndexReport
 from indexer.documents import Analyzer
 from kb import meili
+from kb.cache import LoadCache
 from kb.config import Settings
 from kb.errors import KbError
 from kb.loader import load_cases
@@ -41,7 +42,10 @@ def signature(content_dir: Path) -> Signature:
 def sync_once(settings: Settings) -> IndexReport | None:
     """Load and sync the content once; None (and a log line) if the content is invalid."""
     taxonomy = load_taxonomy(settings.content_dir)
-    result = load_cases(settings.content_dir, taxonomy, max_bytes=settings.max_file_bytes)
+    cache = LoadCache(settings.data_dir, settings.content_dir, taxonomy.digest)
+    result = load_cases(
+        settings.content_dir, taxonomy, max_bytes=settings.max_file_bytes, cache=cache
+    )
     if result.errors:
         for err in result.errors:
             log.warning("kb check: %s", err)

@@ -149,3 +149,39 @@ def test_settings_are_applied_idempotently_and_say_japanese(
     ix.builder._wait(ix.client.index(ix.settings.index_name).update_sortable_attributes(["year"]))
     assert ix.builder.apply_settings(ix.settings.index_name) is True
     assert ix.builder.apply_settings(ix.settings.index_name) is False
+
+
+def test_parallel_batched_rebuild_with_back_pressure(
+    content: ContentTree, indexed: Callable[[], Indexed], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The large-collection path: workers, small batches, few tasks in flight."""
+    import indexer.build as build
+
+    for i in range(9):
+        content.add(f"c{i}", f"## 背景\n共同倉庫{i}号を運営した。")
+    content.add("broken", "## 背景\n新しい事例。")
+    ix = indexed()  # sequential path: the reference
+    reference = sorted(ix.ids("倉庫", limit=50))
+    monkeypatch.setattr(build, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(build, "WORK_CHUNK", 2)
+    monkeypatch.setattr(build, "BATCH", 3)
+    monkeypatch.setattr(build, "IN_FLIGHT", 1)
+    docs = [d["id"] for batch in build.documents(ix.analyzer, ix.cases()) for d in batch]
+    assert sorted(docs) == sorted(c.id for c in ix.cases())
+    report = ix.rebuild()
+    assert report.added == 10
+    assert sorted(ix.ids("倉庫", limit=50)) == reference
+
+    real = Analyzer.document
+
+    def bad(self: Analyzer, case: Case) -> dict[str, Any]:
+        doc = real(self, case)
+        if case.id == "broken":
+            doc["id"] = "bad id!"
+        return doc
+
+    monkeypatch.setattr(Analyzer, "document", bad)
+    with pytest.raises(IndexingError) as info:
+        ix.rebuild()
+    assert info.value.path == "content/cases/broken.md"
+    assert sorted(ix.ids("倉庫", limit=50)) == reference
