@@ -3,8 +3,8 @@
 Each searchable field is stored twice: the original (shown to people, used for
 snippets) and ``<field>_n``, its terms from ``kb.normalize`` one sentence per
 line, each line followed by the concept tokens of the synonyms it contains.
-Line *i* of ``body_n`` is sentence *i* of ``body_text``, which is how a match
-found by Meilisearch is mapped back to the original sentence for the snippet.
+Line *i* of ``body_n`` is sentence *i* of ``body_text``, which is how the snippet
+sentence is chosen on normalized terms and then highlighted in the original.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from kb.render import to_text
 from kb.taxonomy import Taxonomy
 from kb.thesaurus import Thesaurus, build_thesaurus, theme_concepts
 
-DOC_VERSION = "2"  # bump when the document shape changes
+DOC_VERSION = "3"  # bump when the document shape changes
 
 
 @dataclass
@@ -115,7 +115,6 @@ class Analyzer:
             "tags_n": "\n".join(self.line(t) for t in case.tags),
             "summary_n": self.field(case.summary),
             "body_n": body_n,
-            "body_lines": _line_starts(body_n),
             "org_n": self.line(case.organization or ""),
             "meta_n": f"{meta_n}\n{theme_tokens}",
             "hash": self.doc_hash(case),
@@ -123,13 +122,3 @@ class Analyzer:
 
     def documents(self, cases: Iterable[Case]) -> list[dict[str, Any]]:
         return [self.document(c) for c in cases]
-
-
-def _line_starts(text: str) -> list[int]:
-    """Byte offset where each line of ``text`` starts (Meilisearch reports byte offsets)."""
-    starts = [0]
-    pos = 0
-    for line in text.encode("utf-8").split(b"\n")[:-1]:
-        pos += len(line) + 1
-        starts.append(pos)
-    return starts

@@ -77,7 +77,7 @@ RETRIEVE = [
     "published",
     "visibility",
     "body_text",
-    "body_lines",
+    "body_n",  # one normalized line per sentence: picks the snippet sentence
 ]
 
 

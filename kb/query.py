@@ -20,6 +20,11 @@ class Term:
     phrase: tuple[str, ...] = ()
     concept: str | None = None
 
+    @property
+    def key(self) -> str:
+        """The term as it stands in a normalized line: a concept token or spaced terms."""
+        return self.concept or " ".join(self.phrase)
+
     def meili(self) -> str:
         if self.concept:
             return f'"{self.concept}"'  # quoted: no typo or prefix match on concept tokens

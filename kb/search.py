@@ -179,7 +179,6 @@ class Searcher:
             "offset": offset,
             "filter": expr,
             "attributesToRetrieve": RETRIEVE,
-            "showMatchesPosition": bool(query.terms),
             "locales": ["jpn"],
             "matchingStrategy": "all",
         }
@@ -271,4 +270,4 @@ class Searcher:
         return {k: v for k, v in doc.items() if not k.endswith("_n") and k not in _INTERNAL_KEYS}
 
 
-_INTERNAL_KEYS = {"body_lines", "hash", "_matchesPosition"}
+_INTERNAL_KEYS = {"hash"}

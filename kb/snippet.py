@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections import Counter
 from html import escape
 from typing import Any
 
@@ -69,16 +67,30 @@ def highlight(text: str, query: Query, analyzer: Analyzer, limit: int | None = N
     return "".join(out)
 
 
+def best_line(lines: list[str], query: Query) -> int | None:
+    """Index of the normalized line matching the most distinct query terms (earliest wins)."""
+    best, best_score = None, 0
+    for i, line in enumerate(lines):
+        if not line:
+            continue
+        padded = f" {line} "
+        score = sum(1 for term in query.terms if f" {term.key} " in padded)
+        if score > best_score:
+            best, best_score = i, score
+    return best
+
+
 def snippet(hit: dict[str, Any], query: Query, analyzer: Analyzer) -> str:
-    """The body sentence with the most matches, highlighted; else the summary."""
+    """The body sentence matching the most query terms, highlighted; else the summary.
+
+    Line *i* of the stored ``body_n`` holds the terms of sentence *i* of ``body_text``,
+    so the sentence is chosen on normalized terms and only it is analysed again.
+    """
     body = hit.get("body_text") or ""
-    positions = (hit.get("_matchesPosition") or {}).get("body_n") or []
-    starts = hit.get("body_lines") or [0]
-    if positions and body:
-        per_line = Counter(bisect_right(starts, p["start"]) - 1 for p in positions)
-        best = max(per_line.items(), key=lambda kv: (kv[1], -kv[0]))[0]
+    if body and not query.empty:
+        best = best_line((hit.get("body_n") or "").split("\n"), query)
         spans_ = sentences(body)
-        if 0 <= best < len(spans_):
+        if best is not None and best < len(spans_):
             a, b = spans_[best]
             return highlight(body[a:b].strip(), query, analyzer, MAX_CHARS)
     return highlight(hit.get("summary") or "", query, analyzer, MAX_CHARS)

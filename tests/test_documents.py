@@ -41,16 +41,19 @@ def test_document_keeps_originals_and_normalized_fields(
     assert "ＤＸ" in doc["body_text"] and "##" not in doc["body_text"]
 
 
-def test_body_lines_map_normalized_lines_to_sentences(
+def test_body_n_has_one_line_per_sentence_of_body_text(
     case_and_analyzer: tuple[Case, Analyzer],
 ) -> None:
+    from kb.normalize import sentences
+
     case, a = case_and_analyzer
     doc = a.document(case)
     lines = doc["body_n"].split("\n")
-    assert len(doc["body_lines"]) == len(lines)
-    raw = doc["body_n"].encode()
-    for start, line in zip(doc["body_lines"], lines, strict=True):
-        assert raw[start : start + len(line.encode())].decode() == line
+    spans = sentences(doc["body_text"])
+    assert len(lines) == len(spans)
+    for line, (start, end) in zip(lines, spans, strict=True):
+        assert line == a.line(doc["body_text"][start:end])
+    assert "body_lines" not in doc
 
 
 def test_hash_changes_with_the_file_and_the_analyzer(

@@ -63,27 +63,23 @@ def test_empty_query_leaves_text_plain(a: Analyzer) -> None:
     assert highlight("組合", parse_query("", a), a) == "組合"
 
 
-def test_snippet_picks_the_body_sentence_meilisearch_matched(a: Analyzer) -> None:
-    body = "一文目は関係ない。二文目でＤＸを進めた。三文目。"
-    body_n = a.field(body)
-    line_starts = [0]
-    for line in body_n.encode().split(b"\n")[:-1]:
-        line_starts.append(line_starts[-1] + len(line) + 1)
-    start = body_n.encode().index(b"dx")
-    hit = {
-        "body_text": body,
-        "summary": "要約。",
-        "body_lines": line_starts,
-        "_matchesPosition": {"body_n": [{"start": start, "length": 2}]},
-    }
-    assert snippet(hit, parse_query("DX", a), a) == "二文目で<mark>ＤＸ</mark>を進めた。"
+def test_snippet_picks_the_sentence_with_the_most_query_terms(a: Analyzer) -> None:
+    body = "一文目でＤＸを始めた。二文目でＤＸとＢＣＰを進めた。三文目。"
+    hit = {"body_text": body, "summary": "要約。", "body_n": a.field(body)}
+    assert snippet(hit, parse_query("DX", a), a) == "一文目で<mark>ＤＸ</mark>を始めた。"
+    both = snippet(hit, parse_query("DX 事業継続計画", a), a)
+    assert both == "二文目で<mark>ＤＸ</mark>と<mark>ＢＣＰ</mark>を進めた。"
+
+
+def test_best_line_needs_whole_terms_and_phrases(a: Analyzer) -> None:
+    from kb.snippet import best_line
+
+    lines = ["中小 企業 組合", "組合 員", "労働 組合 従業 員"]
+    assert best_line(lines, parse_query("組合員", a)) == 1
+    assert best_line(lines, parse_query("中小企業", a)) == 0
+    assert best_line(lines, parse_query("京都", a)) is None
 
 
 def test_snippet_falls_back_to_the_summary(a: Analyzer) -> None:
-    hit = {
-        "body_text": "本文。",
-        "summary": "ＤＸの要約。",
-        "body_lines": [0],
-        "_matchesPosition": {},
-    }
+    hit = {"body_text": "本文。", "summary": "ＤＸの要約。", "body_n": a.field("本文。")}
     assert snippet(hit, parse_query("DX", a), a) == "<mark>ＤＸ</mark>の要約。"
