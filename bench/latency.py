@@ -122,6 +122,37 @@ def serve(s: Settings, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("kb serve did not become healthy")
 
 
+BENCH_USER = "bench"
+
+
+def session_cookie(s: Settings, url: str) -> str:
+    """Log in as the bench instructor (created in the bench's account store) and return the
+    ``Cookie`` header value wrk sends: every internal route needs a session."""
+    import http.cookiejar
+    import re
+    import secrets
+
+    from kb.accounts import AccountStore
+
+    store = AccountStore.for_settings(s)
+    password = secrets.token_urlsafe(16)
+    if store.get(BENCH_USER) is not None:
+        store.remove(BENCH_USER)
+    store.add(BENCH_USER, password)
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(url + "/login", timeout=10).read().decode()
+    match = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page)
+    if match is None:
+        raise RuntimeError("no CSRF token on /login")
+    form = {"name": BENCH_USER, "password": password, "csrf_token": match.group(1), "next": "/"}
+    opener.open(url + "/login", data=urllib.parse.urlencode(form).encode(), timeout=10).read()
+    cookies = "; ".join(f"{c.name}={c.value}" for c in jar)
+    if "kb_session=" not in cookies:
+        raise RuntimeError("login for the benchmark failed")
+    return cookies
+
+
 def measure(
     s: Settings, queries: list[tuple[str, list[str]]], *, workers: int,
     concurrency: tuple[int, ...], seconds: float, runs: int,
@@ -138,14 +169,18 @@ def measure(
         "/api/search?" + urllib.parse.urlencode([("q", q)] + [("filter", f) for f in fs])
         for q, fs in queries
     ]
-    api_script = _script([("GET", p, None) for p in api_paths], {})
     proc, url = serve(s, workers)
     results = []
     try:
+        api_script = _script(
+            [("GET", p, None) for p in api_paths], {"Cookie": session_cookie(s, url)}
+        )
         for target, base, script in (("api", url, api_script), ("raw", conn.url, raw_script)):
             wrk(base, script, 2, 1.0)  # warm-up
             for c in concurrency:
                 runs_ = [wrk(base, script, c, seconds) for _ in range(runs)]
+                if any(r["errors"] for r in runs_):  # a 401 or 500 is not a latency figure
+                    raise RuntimeError(f"{target}: {runs_[0]['errors']} failed requests at c={c}")
                 results.append({"target": target, "concurrency": c, **median_dict(runs_)})
     finally:
         proc.terminate()

@@ -21,6 +21,7 @@ from meilisearch.errors import MeilisearchApiError, MeilisearchError
 from indexer.documents import Analyzer
 from indexer.settings import differs
 from kb import meili
+from kb.cache import IndexState
 from kb.case import Case
 from kb.config import Settings
 from kb.errors import IndexingError, SearchUnavailable
@@ -98,7 +99,14 @@ def documents(analyzer: Analyzer, cases: Sequence[Case]) -> Iterator[list[dict[s
 
 
 class Builder:
-    def __init__(self, settings: Settings, conn: meili.Connection, analyzer: Analyzer) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        conn: meili.Connection,
+        analyzer: Analyzer,
+        state: IndexState | None = None,
+    ) -> None:
+        self.state = state
         self.settings = settings
         self.client = meili.client(conn, settings.meili_timeout_s)
         self.analyzer = analyzer
@@ -174,6 +182,8 @@ class Builder:
     def rebuild(self, cases: Sequence[Case], progress: Progress | None = None) -> IndexReport:
         """Build every case into a fresh index, then swap it in atomically."""
         start = time.perf_counter()
+        if self.state is not None:
+            self.state.forget()
         for idx in self._stale_builds():
             self._wait(self.client.delete_index(idx))
         tmp = f"{self.name}{BUILD_SUFFIX}{int(time.time() * 1000)}"
@@ -188,6 +198,7 @@ class Builder:
             # after the swap, tmp holds the old index; before it, the failed build
             with contextlib.suppress(IndexingError, SearchUnavailable, MeilisearchError):
                 self._wait(self.client.delete_index(tmp))
+        self._record({c.id: self.analyzer.doc_hash(c) for c in cases})
         return IndexReport(added=count, rebuilt=True, seconds=time.perf_counter() - start)
 
     def _stale_builds(self) -> list[str]:
@@ -197,7 +208,21 @@ class Builder:
             raise SearchUnavailable(f"Meilisearch に接続できません: {exc}") from exc
         return [ix.uid for ix in result["results"] if ix.uid.startswith(self.name + BUILD_SUFFIX)]
 
+    def _version(self) -> tuple[str, int]:
+        """(updatedAt, number of documents) of the live index: changes with every write."""
+        try:
+            updated = self.client.get_index(self.name).updated_at
+            count = self.client.index(self.name).get_stats().number_of_documents
+        except MeilisearchError as exc:
+            raise SearchUnavailable(f"Meilisearch に接続できません: {exc}") from exc
+        return (str(updated), int(count))
+
     def existing_hashes(self) -> dict[str, str]:
+        """id -> hash of every indexed document (from the local record when still current)."""
+        if self.state is not None:
+            known = self.state.load(self._version())
+            if known is not None:
+                return known
         index = self.client.index(self.name)
         out: dict[str, str] = {}
         offset = 0
@@ -209,6 +234,10 @@ class Builder:
             offset += len(page.results)
             if offset >= page.total or not page.results:
                 return out
+
+    def _record(self, hashes: dict[str, str]) -> None:
+        if self.state is not None:
+            self.state.save(self._version(), hashes)
 
     def sync(self, cases: Sequence[Case], progress: Progress | None = None) -> IndexReport:
         """Send only what changed since the last index; remove deleted cases."""
@@ -230,6 +259,8 @@ class Builder:
             else:
                 report.unchanged += 1
         gone = sorted(set(have) - {c.id for c in cases})
+        if self.state is not None and (changed or gone):
+            self.state.forget()  # the index is about to change: the record is stale until saved
         if changed:
             self._send(self.name, documents(self.analyzer, changed), progress)
         if gone:
@@ -237,5 +268,7 @@ class Builder:
             index = self.client.index(self.name)
             self._wait(index.delete_documents(filter=f"id IN [{ids}]"))
             report.removed = len(gone)
+        if changed or gone or (self.state is not None and self.state.load(self._version()) is None):
+            self._record({c.id: self.analyzer.doc_hash(c) for c in cases})
         report.seconds = time.perf_counter() - start
         return report

@@ -169,7 +169,7 @@ def index(rebuild: bool, content: Path | None) -> None:
     """content/ を検索索引に反映する（既定は差分のみ）。"""
     from indexer.build import Builder
     from indexer.documents import Analyzer
-    from kb.cache import LoadCache
+    from kb.cache import IndexState, LoadCache
     from kb.loader import load_cases
     from kb.taxonomy import load_taxonomy
 
@@ -188,7 +188,8 @@ def index(rebuild: bool, content: Path | None) -> None:
         )
         raise SystemExit(1)
     conn = meili.ensure(settings)
-    builder = Builder(settings, conn, Analyzer.create(taxonomy))
+    state = IndexState(settings.data_dir, conn.url, settings.index_name)
+    builder = Builder(settings, conn, Analyzer.create(taxonomy), state)
     with click.progressbar(
         length=len(result.cases), label="索引作成", file=sys.stderr, show_pos=True
     ) as bar:

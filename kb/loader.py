@@ -40,11 +40,13 @@ def case_files(cases_dir: Path) -> list[Path]:
     """Every case file below ``cases_dir`` (``_`` or ``.`` prefixed names are skipped)."""
     if not cases_dir.is_dir():
         return []
-    return sorted(
-        p
-        for p in cases_dir.rglob("*.md")
-        if not any(part.startswith((".", "_")) for part in p.relative_to(cases_dir).parts)
-    )
+    out: list[Path] = []
+    for folder, dirs, files in os.walk(cases_dir):
+        dirs[:] = [d for d in dirs if not d.startswith((".", "_"))]
+        out.extend(
+            Path(folder, f) for f in files if f.endswith(".md") and not f.startswith((".", "_"))
+        )
+    return sorted(out)
 
 
 def display_path(path: Path, root: Path) -> str:

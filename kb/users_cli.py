@@ -27,7 +27,7 @@ def _read_password(from_stdin: bool) -> str:
 
 @main.group("user")
 def user_group() -> None:
-    """講師アカウントを管理する。"""
+    """指導員アカウントを管理する。"""
 
 
 @user_group.command("add")
@@ -86,6 +86,6 @@ def user_ensure_admin() -> None:
     password = _store().ensure_admin()
     if password is None:
         return
-    click.echo("講師アカウント admin を作成しました。パスワード（この 1 回だけ表示します）:")
+    click.echo("指導員アカウント admin を作成しました。パスワード（この 1 回だけ表示します）:")
     click.echo(f"    {password}")
     click.echo("`kb user passwd admin` で変更できます。")

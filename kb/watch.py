@@ -15,7 +15,7 @@ from pathlib import Path
 from indexer.build import Builder, IndexReport
 from indexer.documents import Analyzer
 from kb import meili
-from kb.cache import LoadCache
+from kb.cache import IndexState, LoadCache
 from kb.config import Settings
 from kb.errors import KbError
 from kb.loader import load_cases
@@ -51,7 +51,9 @@ def sync_once(settings: Settings) -> IndexReport | None:
             log.warning("kb check: %s", err)
         log.warning("索引を更新しません: %d 件の問題があります", len(result.errors))
         return None
-    builder = Builder(settings, meili.ensure(settings), Analyzer.create(taxonomy))
+    conn = meili.ensure(settings)
+    state = IndexState(settings.data_dir, conn.url, settings.index_name)
+    builder = Builder(settings, conn, Analyzer.create(taxonomy), state)
     return builder.sync(result.cases)
 
 
