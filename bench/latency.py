@@ -163,7 +163,11 @@ def measure(
     raw = raw_requests(s, queries)
     raw_script = _script(
         [("POST", f"/indexes/{s.index_name}/search", json.dumps(r)) for r in raw],
-        {"Authorization": f"Bearer {conn.key}", "Content-Type": "application/json"},
+        {
+            "Host": urllib.parse.urlsplit(conn.url).netloc,
+            "Authorization": f"Bearer {conn.key}",
+            "Content-Type": "application/json",
+        },
     )
     api_paths = [
         "/api/search?" + urllib.parse.urlencode([("q", q)] + [("filter", f) for f in fs])
@@ -172,9 +176,10 @@ def measure(
     proc, url = serve(s, workers)
     results = []
     try:
-        api_script = _script(
-            [("GET", p, None) for p in api_paths], {"Cookie": session_cookie(s, url)}
-        )
+        # wrk.format at load time knows no host: h11 (uvicorn) refuses a request without one
+        host = urllib.parse.urlsplit(url).netloc
+        api_headers = {"Host": host, "Cookie": session_cookie(s, url)}
+        api_script = _script([("GET", p, None) for p in api_paths], api_headers)
         for target, base, script in (("api", url, api_script), ("raw", conn.url, raw_script)):
             wrk(base, script, 2, 1.0)  # warm-up
             for c in concurrency:

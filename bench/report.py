@@ -158,6 +158,22 @@ def write_report(data: dict[str, Any], out: Path) -> str:
         parts += [f"- `{r['q']}` ({r['type']}): recall {r['kb']['recall']:.2f}, top: "
                   f"{', '.join(r['kb']['top'][:5]) or '(none)'}" for r in fails]  # fmt: skip
         parts.append("")
+    page = data.get("search_page")
+    if page:
+        parts += [
+            "## 5. Search page (server-rendered `GET /`, sample content)",
+            "",
+            _table(
+                ["requests", "p50 ms", "p95 ms"],
+                [[str(page["requests"]), _f(page["p50_ms"]), _f(page["p95_ms"])]],
+            ),
+            "",
+            "The app in-process (TestClient, logged in), 8 kinds of search (empty, one and two "
+            "words, one or two filters, kind + newest, no results with suggestions) in rotation; "
+            "includes every Meilisearch round trip (the extra searches for facet counts and "
+            "suggestions) and the Jinja2 rendering (bench/web_latency.py).",
+            "",
+        ]
     out.parent.mkdir(parents=True, exist_ok=True)
     png = out.with_name("benchmarks.png")
     if plot(data, png):

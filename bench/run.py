@@ -93,6 +93,15 @@ def incremental(content: Path, index: str, runs: int) -> dict[str, Any]:
     return {"change_s": median(change), "noop_s": median(noop), "cold_s": cold, "runs": runs}
 
 
+def search_page(runs: int) -> dict[str, Any]:
+    """Server-rendered search page over the sample content (bench/web_latency.py)."""
+    from bench import web_latency
+
+    s = bench_settings(ROOT / "content", "bench-web")
+    subprocess.run([KB, "index", "--rebuild"], env=env_for(s), check=True, capture_output=True)
+    return median_dict([web_latency.measure(s, rounds=10) for _ in range(runs)])
+
+
 def machine() -> dict[str, Any]:
     cpu = next(
         (ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
@@ -135,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         old = json.loads(previous.read_text(encoding="utf-8"))
         for key in ("rebuild", "check", "latency"):
             data[key] = {int(k): v for k, v in old.get(key, {}).items()}
-        for key in ("incremental", "relevance"):
+        for key in ("incremental", "relevance", "search_page"):
             if key in old:
                 data[key] = old[key]
         data["sizes"] = sorted(set(old.get("sizes", [])) | set(sizes))
@@ -166,6 +175,9 @@ def main(argv: list[str] | None = None) -> int:
                     s, queries, workers=args.workers, concurrency=conc,
                     seconds=args.seconds, runs=args.runs,
                 )  # fmt: skip
+        if not (args.merge and "search_page" in data):
+            print("[bench] search page", file=sys.stderr)
+            data["search_page"] = search_page(args.runs)
         if not (args.merge and "relevance" in data):
             print("[bench] relevance", file=sys.stderr)
             data["relevance"] = relevance.evaluate(ROOT / "content", relevance.load_queries())

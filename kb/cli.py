@@ -290,7 +290,7 @@ def serve(
     host: str | None, port: int | None, workers: int, watch: bool, content: Path | None
 ) -> None:
     """Web アプリと API を起動する。"""
-    import uvicorn
+    from web.server import run
 
     settings = _settings(content)
     meili.ensure(settings)
@@ -301,15 +301,7 @@ def serve(
         click.echo(f"{settings.content_dir} の変更を監視しています", err=True)
     if content:
         os.environ["KB_CONTENT_DIR"] = str(content)  # for the worker processes
-    uvicorn.run(
-        "web.app:create_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers,
-        proxy_headers=False,  # web/auth.py applies X-Forwarded-* from KB_TRUSTED_PROXIES only
-        log_level="info",
-    )
+    run(host or settings.host, port or settings.port, workers)
 
 
 @main.command()

@@ -1,0 +1,42 @@
+"""Run the web app under uvicorn for `kb serve`: one process, or several workers.
+
+With several workers uvicorn binds the listening socket itself, without a protocol
+number; asyncio then does not set TCP_NODELAY on accepted connections, and every
+response waits about 40 ms for a delayed ACK (Nagle's algorithm). The socket is
+handed back told it is TCP, so the workers answer as fast as a single process.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import uvicorn
+from uvicorn.supervisors import Multiprocess
+
+APP = "web.app:create_app"
+
+
+class _Config(uvicorn.Config):
+    def bind_socket(self) -> socket.socket:
+        sock = super().bind_socket()
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.proto == 0:
+            tcp = socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
+            tcp.set_inheritable(True)
+            return tcp
+        return sock
+
+
+def run(host: str, port: int, workers: int = 1) -> None:
+    config = _Config(
+        APP,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=False,  # web/auth.py applies X-Forwarded-* from KB_TRUSTED_PROXIES only
+        log_level="info",
+    )
+    if config.workers > 1:
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+    else:
+        uvicorn.Server(config).run()
