@@ -12,7 +12,6 @@ from typing import Any, TypeVar
 
 import click
 
-from kb import meili
 from kb.config import Settings, load_settings
 from kb.errors import KbError
 
@@ -169,6 +168,7 @@ def index(rebuild: bool, content: Path | None) -> None:
     """content/ を検索索引に反映する（既定は差分のみ）。"""
     from indexer.build import Builder
     from indexer.documents import Analyzer
+    from kb import meili
     from kb.cache import IndexState, LoadCache
     from kb.loader import load_cases
     from kb.taxonomy import load_taxonomy
@@ -208,6 +208,7 @@ def index(rebuild: bool, content: Path | None) -> None:
 
 def make_searcher(settings: Settings) -> Any:
     from indexer.documents import Analyzer
+    from kb import meili
     from kb.search import Searcher
     from kb.taxonomy import load_taxonomy
 
@@ -290,6 +291,7 @@ def serve(
     host: str | None, port: int | None, workers: int, watch: bool, content: Path | None
 ) -> None:
     """Web アプリと API を起動する。"""
+    from kb import meili
     from web.server import run
 
     settings = _settings(content)
@@ -336,6 +338,8 @@ def meili_group() -> None:
 @handles_errors
 def meili_install() -> None:
     """固定版の Meilisearch を取得し、ハッシュを検証する。"""
+    from kb import meili
+
     click.echo(str(meili.install(load_settings())))
 
 
@@ -343,6 +347,8 @@ def meili_install() -> None:
 @handles_errors
 def meili_start() -> None:
     """Meilisearch を起動する（起動済みならそのまま）。"""
+    from kb import meili
+
     conn = meili.start(load_settings())
     click.echo(f"起動しています: {conn.url}")
 
@@ -351,6 +357,8 @@ def meili_start() -> None:
 @handles_errors
 def meili_stop() -> None:
     """Meilisearch を停止する。"""
+    from kb import meili
+
     stopped = meili.stop(load_settings())
     click.echo("停止しました" if stopped else "起動していません")
 
@@ -359,6 +367,8 @@ def meili_stop() -> None:
 @handles_errors
 def meili_status() -> None:
     """Meilisearch の状態を表示する。"""
+    from kb import meili
+
     info = meili.status(load_settings())
     for key, value in info.items():
         click.echo(f"{key}: {value}")

@@ -3,26 +3,37 @@
 from __future__ import annotations
 
 import sys
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import click
 
-from kb.accounts import AccountStore, check_name, check_password, unknown_account
 from kb.cli import handles_errors, main
 from kb.config import load_settings
 
+if TYPE_CHECKING:
+    from kb.accounts import AccountStore
+
+
+def _accounts() -> ModuleType:
+    """kb.accounts, imported on use: argon2 loads slowly and other commands never need it."""
+    from kb import accounts
+
+    return accounts
+
 
 def _store() -> AccountStore:
-    return AccountStore.for_settings(load_settings())
+    return _accounts().AccountStore.for_settings(load_settings())
 
 
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         line = sys.stdin.readline()
-        return check_password(line.rstrip("\r\n"))
+        return _accounts().check_password(line.rstrip("\r\n"))
     value: str = click.prompt(
         "パスワード", hide_input=True, confirmation_prompt="パスワード（確認）"
     )
-    return check_password(value)
+    return _accounts().check_password(value)
 
 
 @main.group("user")
@@ -38,7 +49,7 @@ def user_group() -> None:
 def user_add(name: str, admin: bool, password_stdin: bool) -> None:
     """アカウントを作る（パスワードは 2 回尋ねる）。"""
     store = _store()
-    check_name(name)
+    _accounts().check_name(name)
     account = store.add(name, _read_password(password_stdin), admin=admin)
     click.echo(f"ユーザー {account.name} を作成しました" + ("（管理者）" if account.admin else ""))
 
@@ -74,7 +85,7 @@ def user_passwd(name: str, password_stdin: bool) -> None:
     """パスワードを変える（2 回尋ねる）。"""
     store = _store()
     if store.get(name) is None:
-        raise unknown_account(name)
+        raise _accounts().unknown_account(name)
     store.passwd(name, _read_password(password_stdin))
     click.echo(f"ユーザー {name} のパスワードを変更しました")
 
