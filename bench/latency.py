@@ -81,13 +81,13 @@ def raw_requests(s: Settings, queries: list[tuple[str, list[str]]]) -> list[dict
         Analyzer.create(load_taxonomy(s.content_dir)),
     )
     captured: list[dict[str, Any]] = []
-    run = searcher._run
+    run = searcher.run
 
     def capture(q: str, params: dict[str, Any]) -> dict[str, Any]:
         captured.append({"q": q, **params})
         return run(q, params)
 
-    searcher._run = capture  # type: ignore[method-assign]
+    searcher.run = capture  # type: ignore[method-assign]
     out = []
     for q, filters in queries:
         captured.clear()

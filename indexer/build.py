@@ -25,6 +25,7 @@ from kb.cache import IndexState
 from kb.case import Case
 from kb.config import Settings
 from kb.errors import IndexingError, SearchUnavailable
+from kb.taxonomy import Taxonomy
 
 BATCH = 500  # documents per Meilisearch task
 PARALLEL_MIN = 400  # below this, normalizing in-process is faster than starting workers
@@ -272,3 +273,10 @@ class Builder:
             self._record({c.id: self.analyzer.doc_hash(c) for c in cases})
         report.seconds = time.perf_counter() - start
         return report
+
+
+def open_builder(settings: Settings, taxonomy: Taxonomy) -> Builder:
+    """A Builder on the configured Meilisearch (started if managed), recording its state."""
+    conn = meili.ensure(settings)
+    state = IndexState(settings.data_dir, conn.url, settings.index_name)
+    return Builder(settings, conn, Analyzer.create(taxonomy), state)

@@ -166,19 +166,11 @@ def check(
 @handles_errors
 def index(rebuild: bool, content: Path | None) -> None:
     """content/ を検索索引に反映する（既定は差分のみ）。"""
-    from indexer.build import Builder
-    from indexer.documents import Analyzer
-    from kb import meili
-    from kb.cache import IndexState, LoadCache
-    from kb.loader import load_cases
-    from kb.taxonomy import load_taxonomy
+    from indexer.build import open_builder
+    from kb.loader import load_for_index
 
     settings = _settings(content)
-    taxonomy = load_taxonomy(settings.content_dir)
-    cache = LoadCache(settings.data_dir, settings.content_dir, taxonomy.digest)
-    result = load_cases(
-        settings.content_dir, taxonomy, max_bytes=settings.max_file_bytes, cache=cache
-    )
+    taxonomy, result = load_for_index(settings)
     if result.errors:
         for err in result.errors:
             click.echo(str(err), err=True)
@@ -187,9 +179,7 @@ def index(rebuild: bool, content: Path | None) -> None:
             err=True,
         )
         raise SystemExit(1)
-    conn = meili.ensure(settings)
-    state = IndexState(settings.data_dir, conn.url, settings.index_name)
-    builder = Builder(settings, conn, Analyzer.create(taxonomy), state)
+    builder = open_builder(settings, taxonomy)
     with click.progressbar(
         length=len(result.cases), label="索引作成", file=sys.stderr, show_pos=True
     ) as bar:

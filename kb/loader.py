@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from kb import frontmatter
 from kb.cache import LoadCache, signature
 from kb.case import LOADER_FIELDS, Case, describe, did_you_mean
+from kb.config import Settings
 from kb.errors import ContentError
 from kb.taxonomy import Taxonomy
 
@@ -303,3 +304,15 @@ def load_cases(
         if report:
             result.cases.append(case)
     return result
+
+
+def load_for_index(settings: Settings) -> tuple[Taxonomy, LoadResult]:
+    """The taxonomy and cases `kb index` needs, reusing validated cases of unchanged files."""
+    from kb.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy(settings.content_dir)
+    cache = LoadCache(settings.data_dir, settings.content_dir, taxonomy.digest)
+    result = load_cases(
+        settings.content_dir, taxonomy, max_bytes=settings.max_file_bytes, cache=cache
+    )
+    return taxonomy, result

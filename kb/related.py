@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from meilisearch.errors import MeilisearchApiError, MeilisearchError
-
-from kb.errors import SearchUnavailable
 from kb.query import parse_query
 from kb.search import Searcher
 
@@ -83,12 +80,4 @@ def _rank(
 
 
 def _search(searcher: Searcher, q: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    try:
-        return list(searcher.index.search(q, params)["hits"])
-    except MeilisearchApiError as exc:
-        raise SearchUnavailable(f"検索サーバーのエラー: {exc.message}") from exc
-    except MeilisearchError as exc:
-        raise SearchUnavailable(
-            "検索サーバー（Meilisearch）に接続できません",
-            hint="しばらく待ってからもう一度試してください。続く場合は管理者へ",
-        ) from exc
+    return list(searcher.run(q, params)["hits"])

@@ -187,14 +187,15 @@ class Searcher:
         sort_rules = SORTS["newest"] if query.empty and sort == "relevance" else SORTS[sort]
         if sort_rules:
             params["sort"] = sort_rules
-        result = self._run(query.meili, params)
+        result = self.run(query.meili, params)
         relaxed = False
         if result["estimatedTotalHits"] == 0 and len(query.terms) > 1:
-            result = self._run(query.meili, {**params, "matchingStrategy": "frequency"})
+            result = self.run(query.meili, {**params, "matchingStrategy": "frequency"})
             relaxed = result["estimatedTotalHits"] > 0
         return self._shape(query, parsed, result, relaxed, limit, offset, sort)
 
-    def _run(self, q: str, params: dict[str, Any]) -> dict[str, Any]:
+    def run(self, q: str, params: dict[str, Any]) -> dict[str, Any]:
+        """One raw Meilisearch search on this index, its errors as SearchUnavailable."""
         try:
             return self.index.search(q, params)
         except MeilisearchApiError as exc:
@@ -261,7 +262,7 @@ class Searcher:
             if exc.code == "document_not_found":
                 doc = {}
             else:
-                self._run("", {"limit": 0})  # raises the right SearchUnavailable
+                self.run("", {"limit": 0})  # raises the right SearchUnavailable
                 raise SearchUnavailable(f"検索サーバーのエラー: {exc.message}") from exc
         except MeilisearchError as exc:
             raise SearchUnavailable("検索サーバー（Meilisearch）に接続できません") from exc

@@ -12,14 +12,10 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from indexer.build import Builder, IndexReport
-from indexer.documents import Analyzer
-from kb import meili
-from kb.cache import IndexState, LoadCache
+from indexer.build import IndexReport, open_builder
 from kb.config import Settings
 from kb.errors import KbError
-from kb.loader import load_cases
-from kb.taxonomy import load_taxonomy
+from kb.loader import load_for_index
 
 log = logging.getLogger("kb.watch")
 
@@ -41,19 +37,13 @@ def signature(content_dir: Path) -> Signature:
 
 def sync_once(settings: Settings) -> IndexReport | None:
     """Load and sync the content once; None (and a log line) if the content is invalid."""
-    taxonomy = load_taxonomy(settings.content_dir)
-    cache = LoadCache(settings.data_dir, settings.content_dir, taxonomy.digest)
-    result = load_cases(
-        settings.content_dir, taxonomy, max_bytes=settings.max_file_bytes, cache=cache
-    )
+    taxonomy, result = load_for_index(settings)
     if result.errors:
         for err in result.errors:
             log.warning("kb check: %s", err)
         log.warning("索引を更新しません: %d 件の問題があります", len(result.errors))
         return None
-    conn = meili.ensure(settings)
-    state = IndexState(settings.data_dir, conn.url, settings.index_name)
-    builder = Builder(settings, conn, Analyzer.create(taxonomy), state)
+    builder = open_builder(settings, taxonomy)
     return builder.sync(result.cases)
 
 
