@@ -368,7 +368,8 @@ def meili_status() -> None:
 
 # -- commands that live in their own modules ---------------------------------------
 # Each area registers its commands below with one line; keep this section last.
-from kb import site, users_cli  # noqa: E402, F401
+# site and users_cli decorate `main` themselves (kb build-site, kb user …)
+from kb import corpus, scaffold, site, users_cli  # noqa: E402, F401
 
-main.add_command(__import__("kb.scaffold").scaffold.new)  # kb new (editors workflow)
-main.add_command(__import__("kb.corpus").corpus.bench_group)  # kb bench corpus (benchmarks)
+main.add_command(scaffold.new)  # kb new (editors workflow)
+main.add_command(corpus.bench_group)  # kb bench corpus (benchmarks)
