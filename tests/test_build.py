@@ -79,21 +79,26 @@ def test_sync_without_an_index_rebuilds(content: ContentTree, make_settings: Any
         ix.drop()
 
 
+def break_document(monkeypatch: pytest.MonkeyPatch, case_id: str) -> None:
+    """Inject a failure: the document of ``case_id`` gets an id Meilisearch refuses."""
+    real = Analyzer.document
+
+    def bad(self: Analyzer, case: Case) -> dict[str, Any]:
+        doc = real(self, case)
+        if case.id == case_id:
+            doc["id"] = "bad id!"
+        return doc
+
+    monkeypatch.setattr(Analyzer, "document", bad)
+
+
 def test_failed_rebuild_keeps_the_old_index_serving(
     content: ContentTree, indexed: Callable[[], Indexed], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     content.add("old", "## 背景\n共同倉庫を運営した。")
     ix = indexed()
     content.add("broken", "## 背景\n新しい事例。")
-    real = Analyzer.document
-
-    def bad(self: Analyzer, case: Case) -> dict[str, Any]:
-        doc = real(self, case)
-        if case.id == "broken":
-            doc["id"] = "bad id!"
-        return doc
-
-    monkeypatch.setattr(Analyzer, "document", bad)
+    break_document(monkeypatch, "broken")
     with pytest.raises(IndexingError) as info:
         ix.rebuild()
     err = info.value
@@ -172,15 +177,7 @@ def test_parallel_batched_rebuild_with_back_pressure(
     assert report.added == 10
     assert sorted(ix.ids("倉庫", limit=50)) == reference
 
-    real = Analyzer.document
-
-    def bad(self: Analyzer, case: Case) -> dict[str, Any]:
-        doc = real(self, case)
-        if case.id == "broken":
-            doc["id"] = "bad id!"
-        return doc
-
-    monkeypatch.setattr(Analyzer, "document", bad)
+    break_document(monkeypatch, "broken")
     with pytest.raises(IndexingError) as info:
         ix.rebuild()
     assert info.value.path == "content/cases/broken.md"
