@@ -7,6 +7,7 @@ notice, except when the CI environment variable is set: then they fail.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -100,6 +101,25 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@contextlib.contextmanager
+def serve_in_thread(app: Any) -> Iterator[str]:
+    """Serve ``app`` with uvicorn in a thread on a free loopback port; yields its base URL."""
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(10)
+
+
 @pytest.fixture(scope="session")
 def server(meili_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of the app serving the fixture cases."""
@@ -118,7 +138,6 @@ def server(meili_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     )  # fmt: skip
     ix = Indexed(settings)
     ix.rebuild()
-    port = _free_port()
     app = create_app(settings)
     auth = getattr(app.state, "auth", None)
     if auth is not None:  # instructors log in: accounts in a temp dir, never the data dir
@@ -126,18 +145,8 @@ def server(meili_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
         auth.store = AccountStore(tmp_path_factory.mktemp("accounts") / "a.db")
         auth.store.add(TEST_USER, TEST_PASSWORD)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
+    with serve_in_thread(app) as url:
+        yield url
     Indexed(settings).drop()  # a fresh connection: other tests may have restarted the server
 
 

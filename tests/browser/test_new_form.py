@@ -3,18 +3,15 @@ value, and its download is byte-identical to `kb new`. Uses its own server fixtu
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from click.testing import CliRunner
 
 from kb.cli import main
 from kb.config import load_settings
+from tests.browser.conftest import serve_in_thread
 from tests.conftest import ContentTree, browser_login, temp_accounts
 from web.app import create_app
 
@@ -26,21 +23,10 @@ ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-net
 
 @pytest.fixture
 def new_form_url(content: ContentTree) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     app = create_app(load_settings(content_dir=content.root))
     temp_accounts(app)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/new"
-    server.should_exit = True
-    thread.join(10)
+    with serve_in_thread(app) as url:
+        yield f"{url}/new"
 
 
 @pytest.fixture

@@ -4,23 +4,19 @@ static site."""
 
 from __future__ import annotations
 
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from kb.accounts import AccountStore
 from kb.config import load_settings
 from kb.site import build_site
-from tests.browser.conftest import _free_port
+from tests.browser.conftest import serve_in_thread
 from tests.conftest import ROOT, TEST_PASSWORD, ContentTree, Indexed
 from web.app import create_app
-from web.security import protect
 
 pytestmark = pytest.mark.browser
 
@@ -62,20 +58,8 @@ def xss_server(meili_data: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     build_site(settings, root / "site")
     if AccountStore.for_settings(settings).get("xss-tester") is None:
         AccountStore.for_settings(settings).add("xss-tester", TEST_PASSWORD)
-    app = create_app(settings)
-    protect(app)
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", root / "site"
-    srv.should_exit = True
-    thread.join(10)
+    with serve_in_thread(create_app(settings)) as url:  # create_app puts the wall up
+        yield url, root / "site"
     ix.drop()
 
 
