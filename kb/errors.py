@@ -5,6 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def format_problem(
+    location: str, field: str | None, message: str, hint: str | None, tag: str = ""
+) -> str:
+    """One problem as people read it: ``path:line: [tag] field: message (hint)``."""
+    parts = [f"{location}:"] if location else []
+    if tag:
+        parts.append(tag)
+    if field:
+        parts.append(f"{field}:")
+    parts.append(message)
+    text = " ".join(parts)
+    return f"{text} ({hint})" if hint else text
+
+
 class KbError(Exception):
     """Base of every error kb reports to a person.
 
@@ -38,17 +52,7 @@ class KbError(Exception):
         return f"{self.path}:{self.line}" if self.line else self.path
 
     def __str__(self) -> str:
-        parts = []
-        loc = self.location()
-        if loc:
-            parts.append(f"{loc}:")
-        if self.field:
-            parts.append(f"{self.field}:")
-        parts.append(self.message)
-        text = " ".join(parts)
-        if self.hint:
-            text += f" ({self.hint})"
-        return text
+        return format_problem(self.location(), self.field, self.message, self.hint)
 
     def to_dict(self) -> dict[str, object]:
         return {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from kb.errors import ContentError
+from kb.errors import ContentError, format_problem
 
 Severity = Literal["error", "warning"]
 
@@ -40,19 +40,8 @@ class Finding:
         return f"{self.path}:{self.line}" + (f":{self.column}" if self.column else "")
 
     def __str__(self) -> str:
-        parts = []
-        loc = self.location()
-        if loc:
-            parts.append(f"{loc}:")
-        if self.severity == "warning":
-            parts.append("[警告]")
-        if self.field:
-            parts.append(f"{self.field}:")
-        parts.append(self.message)
-        text = " ".join(parts)
-        if self.hint:
-            text += f" ({self.hint})"
-        return text
+        tag = "[警告]" if self.severity == "warning" else ""
+        return format_problem(self.location(), self.field, self.message, self.hint, tag)
 
     def to_dict(self) -> dict[str, object]:
         return {
