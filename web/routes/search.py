@@ -32,42 +32,51 @@ Year = Annotated[str | None, Query(max_length=4, pattern=r"^\d{0,4}$")]
 RELAXED_NOTICE = "すべての語を含む事例はありません。一部の語に一致した事例を表示しています"
 
 
+class SearchParams:
+    """The URL parameters shared by the search page and its results fragment.
+
+    The year range form's ``year_from``/``year_to`` are folded into a ``year=`` filter.
+    """
+
+    def __init__(
+        self,
+        q: Q = "",
+        filter: Filters = [],  # noqa: B006 - FastAPI copies the default per request
+        sort: Sort = "relevance",
+        page: Page = 1,
+        year_from: Year = None,
+        year_to: Year = None,
+    ) -> None:
+        self.q = q
+        self.sort = sort
+        self.page = page
+        self.year_range = year_from is not None or year_to is not None
+        self.filters = (
+            with_year_range(filter, year_from or "", year_to or "") if self.year_range else filter
+        )
+
+
+Params = Annotated[SearchParams, Depends()]
+
+
 @router.get("/", response_model=None)
 def search_page(
-    request: Request,
-    svc: Annotated[Services, Depends(services)],
-    q: Q = "",
-    filter: Filters = [],  # noqa: B006
-    sort: Sort = "relevance",
-    page: Page = 1,
-    year_from: Year = None,
-    year_to: Year = None,
+    request: Request, svc: Annotated[Services, Depends(services)], p: Params
 ) -> Response:
-    """The search page; the year range form's fields are folded into a canonical URL."""
-    if year_from is not None or year_to is not None:
-        filters = with_year_range(filter, year_from or "", year_to or "")
-        state = SearchState(q=q.strip(), filters=tuple(_pairs(filters)), sort=sort)
+    """The search page; a year range from the form is redirected to its canonical URL."""
+    if p.year_range:
+        state = SearchState(q=p.q.strip(), filters=tuple(_pairs(p.filters)), sort=p.sort)
         return RedirectResponse(state.url(), status_code=303)
-    context = _context(svc, q, filter, sort, page)
+    context = _context(svc, p.q, p.filters, p.sort, p.page)
     return request.app.state.templates.TemplateResponse(request, "search.html", context)
 
 
 @router.get("/search/results", response_model=None)
 def search_results(
-    request: Request,
-    svc: Annotated[Services, Depends(services)],
-    q: Q = "",
-    filter: Filters = [],  # noqa: B006
-    sort: Sort = "relevance",
-    page: Page = 1,
-    year_from: Year = None,
-    year_to: Year = None,
+    request: Request, svc: Annotated[Services, Depends(services)], p: Params
 ) -> Response:
     """The results region of the search page alone, fetched by the page's script."""
-    if year_from is not None or year_to is not None:
-        filter = with_year_range(filter, year_from or "", year_to or "")
-        page = 1
-    context = _context(svc, q, filter, sort, page)
+    context = _context(svc, p.q, p.filters, p.sort, 1 if p.year_range else p.page)
     return request.app.state.templates.TemplateResponse(request, "_results.html", context)
 
 
