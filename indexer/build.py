@@ -218,12 +218,13 @@ class Builder:
             raise SearchUnavailable(f"Meilisearch に接続できません: {exc}") from exc
         return (str(updated), int(count))
 
-    def existing_hashes(self) -> dict[str, str]:
-        """id -> hash of every indexed document (from the local record when still current)."""
+    def existing_hashes(self) -> tuple[dict[str, str], bool]:
+        """id -> hash of every indexed document, and whether it came from the local record
+        (which is used while the index's updatedAt and size are what it recorded)."""
         if self.state is not None:
             known = self.state.load(self._version())
             if known is not None:
-                return known
+                return known, True
         index = self.client.index(self.name)
         out: dict[str, str] = {}
         offset = 0
@@ -234,7 +235,7 @@ class Builder:
                 out[str(data["id"])] = str(data.get("hash", ""))
             offset += len(page.results)
             if offset >= page.total or not page.results:
-                return out
+                return out, False
 
     def _record(self, hashes: dict[str, str]) -> None:
         if self.state is not None:
@@ -246,7 +247,7 @@ class Builder:
             return self.rebuild(cases, progress)
         start = time.perf_counter()
         self.apply_settings(self.name)
-        have = self.existing_hashes()
+        have, recorded = self.existing_hashes()
         report = IndexReport()
         changed = []
         for case in cases:
@@ -269,7 +270,7 @@ class Builder:
             index = self.client.index(self.name)
             self._wait(index.delete_documents(filter=f"id IN [{ids}]"))
             report.removed = len(gone)
-        if changed or gone or (self.state is not None and self.state.load(self._version()) is None):
+        if self.state is not None and (changed or gone or not recorded):
             self._record({c.id: self.analyzer.doc_hash(c) for c in cases})
         report.seconds = time.perf_counter() - start
         return report
