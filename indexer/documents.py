@@ -4,7 +4,8 @@ Each searchable field is stored twice: the original (shown to people, used for
 snippets) and ``<field>_n``, its terms from ``kb.normalize`` one sentence per
 line, each line followed by the concept tokens of the synonyms it contains.
 Line *i* of ``body_n`` is sentence *i* of ``body_text``, which is how the snippet
-sentence is chosen on normalized terms and then highlighted in the original.
+sentence is chosen on normalized terms; ``body_marks`` (and ``summary_marks``) say where
+each term stands in the original, so it is highlighted there without a second analysis.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import hashlib
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from kb import normalize
@@ -22,7 +24,7 @@ from kb.render import to_text
 from kb.taxonomy import Taxonomy
 from kb.thesaurus import Thesaurus, build_thesaurus, theme_concepts
 
-DOC_VERSION = "3"  # bump when the document shape changes
+DOC_VERSION = "4"  # bump when the document shape changes
 
 
 @dataclass
@@ -48,6 +50,11 @@ class Analyzer:
             fingerprint,
         )
 
+    @cached_property
+    def stop_terms(self) -> frozenset[tuple[str, ...]]:
+        """The taxonomy's stop words, each as its tuple of terms (what a query drops)."""
+        return frozenset(tuple(self.normalizer.terms(w)) for w in self.taxonomy.stopwords)
+
     def line(self, text: str) -> str:
         """One sentence as its terms followed by its concept tokens."""
         return self._line(self.normalizer.units(text))
@@ -58,18 +65,40 @@ class Analyzer:
         return " ".join([*terms, *concepts])
 
     def field(self, text: str) -> str:
-        """A whole text, one normalized line per sentence (empty lines kept for alignment).
+        """A whole text, one normalized line per sentence (empty lines kept for alignment)."""
+        return self.field_and_marks(text)[0]
 
-        The text is analysed in one pass; each word goes to the sentence it starts in.
+    def field_and_marks(self, text: str) -> tuple[str, str]:
+        """``field(text)``, and line for line where its sentence and terms stand in ``text``.
+
+        The text is analysed in one pass; each word goes to the sentence it starts in. A marks
+        line is ``a,b`` (the sentence), then ``s,e`` for each term of the normalized line, then
+        for each concept token ``s,e;s,e…`` (every place one of its synonyms stands): the
+        snippet highlights a hit's sentence from these offsets, without analysing it again.
         """
         spans = sentences(text)
         if not spans:
-            return ""
+            return "", ""
         starts = [a for a, _ in spans]
         buckets: list[list[Unit]] = [[] for _ in spans]
         for unit in self.normalizer.units(text):
             buckets[max(0, bisect_right(starts, unit.start) - 1)].append(unit)
-        return "\n".join(self._line(units) for units in buckets)
+        lines, marks = [], []
+        for (a, b), units in zip(spans, buckets, strict=True):
+            tokens = [t for u in units for t in u.tokens]
+            places: dict[str, list[str]] = {}
+            for m in self.thesaurus.matches(units):
+                places.setdefault(m.concept, []).append(
+                    f"{tokens[m.first].start},{tokens[m.last - 1].end}"
+                )
+            lines.append(" ".join([*(t.term for t in tokens), *places]))
+            marks.append(
+                " ".join(
+                    [f"{a},{b}", *(f"{t.start},{t.end}" for t in tokens)]
+                    + [";".join(p) for p in places.values()]
+                )
+            )
+        return "\n".join(lines), "\n".join(marks)
 
     def doc_hash(self, case: Case) -> str:
         return hashlib.sha256(f"{self.fingerprint}\n{case.digest}".encode()).hexdigest()[:32]
@@ -85,7 +114,8 @@ class Analyzer:
             *case.programs,
             tax.kinds.get(case.kind, case.kind),
         ]
-        body_n = self.field(body_text)
+        body_n, body_marks = self.field_and_marks(body_text)
+        summary_n, summary_marks = self.field_and_marks(case.summary)
         meta_n = "\n".join(self.line(v) for v in meta_values if v)
         theme_tokens = " ".join(
             self.theme_concept[t] for t in case.themes if t in self.theme_concept
@@ -113,8 +143,10 @@ class Analyzer:
             "body_text": body_text,
             "title_n": self.line(case.title),
             "tags_n": "\n".join(self.line(t) for t in case.tags),
-            "summary_n": self.field(case.summary),
+            "summary_n": summary_n,
+            "summary_marks": summary_marks,
             "body_n": body_n,
+            "body_marks": body_marks,
             "org_n": self.line(case.organization or ""),
             "meta_n": f"{meta_n}\n{theme_tokens}",
             "hash": self.doc_hash(case),

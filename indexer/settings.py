@@ -78,6 +78,9 @@ RETRIEVE = [
     "visibility",
     "body_text",
     "body_n",  # one normalized line per sentence: picks the snippet sentence
+    "body_marks",  # where each of those terms stands in body_text: the highlight
+    "summary_n",  # the same two for the summary, the snippet when no sentence matches
+    "summary_marks",
 ]
 
 

@@ -12,6 +12,7 @@ import os
 import re
 import secrets
 import sqlite3
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,6 +79,7 @@ class AccountStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._local = threading.local()
 
     @classmethod
     def for_settings(cls, settings: Settings) -> AccountStore:
@@ -85,23 +87,15 @@ class AccountStore:
 
     @contextlib.contextmanager
     def _db(self, write: bool = True) -> Iterator[sqlite3.Connection]:
+        if not write:  # one SELECT: atomic by itself, no write lock taken
+            try:
+                yield self._reader()
+            except sqlite3.Error as exc:
+                self._local.reader = None
+                raise AccountError(f"アカウントファイルのエラー: {exc}", path=self.path) from exc
+            return
+        conn = self._open()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            if not self.path.exists():
-                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600)
-                os.close(fd)
-            conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        except (OSError, sqlite3.Error) as exc:
-            raise AccountError(
-                f"アカウントファイルを開けません: {exc}",
-                path=self.path,
-                hint="KB_DATA_DIR のフォルダに書き込めるか確認してください",
-            ) from exc
-        try:
-            conn.execute(_SCHEMA)
-            if not write:  # one SELECT: atomic by itself, no write lock taken
-                yield conn
-                return
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
@@ -113,6 +107,40 @@ class AccountStore:
             raise AccountError(f"アカウントファイルのエラー: {exc}", path=self.path) from exc
         finally:
             conn.close()
+
+    def _reader(self) -> sqlite3.Connection:
+        """This thread's kept-open connection for reads (every request checks its account);
+        opened again when the file was replaced or removed."""
+        try:
+            inode = os.stat(self.path).st_ino
+        except OSError:
+            inode = None
+        cached = getattr(self._local, "reader", None)
+        if cached is not None and inode is not None and cached[0] == inode:
+            return cached[1]
+        if cached is not None:
+            cached[1].close()
+        conn = self._open()
+        self._local.reader = (os.stat(self.path).st_ino, conn)
+        return conn
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.exists():
+                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600)
+                os.close(fd)
+            conn = sqlite3.connect(
+                self.path, timeout=10, isolation_level=None, check_same_thread=False
+            )
+            conn.execute(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise AccountError(
+                f"アカウントファイルを開けません: {exc}",
+                path=self.path,
+                hint="KB_DATA_DIR のフォルダに書き込めるか確認してください",
+            ) from exc
+        return conn
 
     # -- queries ------------------------------------------------------------------
     def all(self) -> list[Account]:

@@ -7,6 +7,7 @@ concept token; generic words (stop words from synonyms.yml) are dropped.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from indexer.documents import Analyzer
 from kb.normalize import Unit
@@ -20,7 +21,7 @@ class Term:
     phrase: tuple[str, ...] = ()
     concept: str | None = None
 
-    @property
+    @cached_property
     def key(self) -> str:
         """The term as it stands in a normalized line: a concept token or spaced terms."""
         return self.concept or " ".join(self.phrase)
@@ -52,7 +53,7 @@ def parse_query(text: str, analyzer: Analyzer) -> Query:
         return Query("", ())
     normalizer = analyzer.normalizer
     units = normalizer.units(text)
-    stop = {tuple(normalizer.terms(w)) for w in analyzer.taxonomy.stopwords}
+    stop = analyzer.stop_terms
     kept = [u for u in (_trim(u, stop) for u in units) if u is not None]
     if kept:
         units = kept
@@ -83,7 +84,7 @@ def parse_query(text: str, analyzer: Analyzer) -> Query:
     return Query(text, tuple(dict.fromkeys(terms)))
 
 
-def _trim(unit: Unit, stop: set[tuple[str, ...]]) -> Unit | None:
+def _trim(unit: Unit, stop: frozenset[tuple[str, ...]]) -> Unit | None:
     """``unit`` without stop words: whole (事例) or at either end of a compound (導入事例)."""
     tokens = unit.tokens
     if tuple(t.term for t in tokens) in stop:

@@ -17,6 +17,7 @@ from meilisearch.errors import MeilisearchApiError, MeilisearchError
 from indexer.documents import Analyzer
 from indexer.settings import FACETS, RETRIEVE
 from kb.errors import NotFoundError, QueryError, SearchUnavailable
+from kb.meili_http import SearchClient, api_error
 from kb.query import Query, parse_query
 from kb.snippet import snippet
 from kb.taxonomy import REGIONS, Vocabulary
@@ -78,6 +79,9 @@ class Searcher:
     def __init__(self, client: meilisearch.Client, index_name: str, analyzer: Analyzer) -> None:
         self.client = client
         self.index = client.index(index_name)
+        self.index_name = index_name
+        config = client.config
+        self.http = SearchClient(config.url, config.api_key, float(config.timeout or 30))
         self.analyzer = analyzer
         self.taxonomy = analyzer.taxonomy
 
@@ -196,19 +200,7 @@ class Searcher:
 
     def run(self, q: str, params: dict[str, Any]) -> dict[str, Any]:
         """One raw Meilisearch search on this index, its errors as SearchUnavailable."""
-        try:
-            return self.index.search(q, params)
-        except MeilisearchApiError as exc:
-            if exc.code == "index_not_found":
-                raise SearchUnavailable(
-                    "索引がまだありません", hint="`kb index` を実行してください"
-                ) from exc
-            raise SearchUnavailable(f"検索サーバーのエラー: {exc.message}") from exc
-        except MeilisearchError as exc:
-            raise SearchUnavailable(
-                "検索サーバー（Meilisearch）に接続できません",
-                hint="しばらく待ってからもう一度試してください。続く場合は管理者へ",
-            ) from exc
+        return self.http.search(self.index_name, q, params)
 
     def _shape(
         self,
@@ -259,16 +251,18 @@ class Searcher:
         try:
             doc = dict(self.index.get_document(case_id))
         except MeilisearchApiError as exc:
-            if exc.code == "document_not_found":
-                doc = {}
-            else:
-                self.run("", {"limit": 0})  # raises the right SearchUnavailable
-                raise SearchUnavailable(f"検索サーバーのエラー: {exc.message}") from exc
+            if exc.code != "document_not_found":
+                raise api_error({"code": exc.code, "message": exc.message}, 500) from exc
+            doc = {}
         except MeilisearchError as exc:
             raise SearchUnavailable("検索サーバー（Meilisearch）に接続できません") from exc
         if not doc or (public_only and doc.get("visibility") != "public"):
             raise NotFoundError("事例が見つかりません", hint="URL の事例 ID を確認してください")
-        return {k: v for k, v in doc.items() if not k.endswith("_n") and k not in _INTERNAL_KEYS}
+        return {
+            k: v
+            for k, v in doc.items()
+            if not k.endswith(("_n", "_marks")) and k not in _INTERNAL_KEYS
+        }
 
 
 _INTERNAL_KEYS = {"hash"}

@@ -46,7 +46,12 @@ def _merge(found: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def highlight(text: str, query: Query, analyzer: Analyzer, limit: int | None = None) -> str:
     """HTML-escaped ``text`` with <mark> around matches, cut to ``limit`` characters."""
-    marks = spans(text, query, analyzer)
+    return render(text, spans(text, query, analyzer), limit)
+
+
+def render(text: str, marks: list[tuple[int, int]], limit: int | None = None) -> str:
+    """HTML-escaped ``text`` with <mark> around the merged ``marks``, cut to ``limit``."""
+    marks = _merge(marks)
     start, end = 0, len(text)
     if limit and len(text) > limit:
         centre = marks[0][0] if marks else 0
@@ -67,30 +72,96 @@ def highlight(text: str, query: Query, analyzer: Analyzer, limit: int | None = N
     return "".join(out)
 
 
-def best_line(lines: list[str], query: Query) -> int | None:
-    """Index of the normalized line matching the most distinct query terms (earliest wins)."""
-    best, best_score = None, 0
-    for i, line in enumerate(lines):
-        if not line:
+def marked(line: str, marks: str, query: Query) -> list[tuple[int, int]] | None:
+    """Spans of ``query``'s terms in one normalized ``line``, from its stored ``marks`` line
+    (see indexer.documents); None when the two do not line up."""
+    terms = line.split(" ") if line else []
+    places = marks.split(" ")[1:]
+    if len(places) != len(terms):
+        return None
+    found: list[tuple[int, int]] = []
+    for term in query.terms:
+        if term.concept:
+            for j, t in enumerate(terms):
+                if t == term.concept:
+                    found.extend(_pair(p) for p in places[j].split(";"))
             continue
-        padded = f" {line} "
-        score = sum(1 for term in query.terms if f" {term.key} " in padded)
-        if score > best_score:
-            best, best_score = i, score
-    return best
+        n, first = len(term.phrase), term.phrase[0]
+        for j in range(len(terms) - n + 1):
+            if terms[j] == first and tuple(terms[j : j + n]) == term.phrase:
+                found.append((_pair(places[j])[0], _pair(places[j + n - 1])[1]))
+    return found
+
+
+def _pair(place: str) -> tuple[int, int]:
+    a, _, b = place.partition(",")
+    return int(a), int(b)
+
+
+def best_line(text: str, query: Query) -> int | None:
+    """Index of the line of normalized ``text`` matching the most distinct query terms
+    (earliest wins). Each term is looked for in the whole text at once, not line by line."""
+    padded = " " + text.replace("\n", " \n ") + " "
+    scores: dict[int, int] = {}
+    for term in query.terms:
+        needle = f" {term.key} "
+        seen: set[int] = set()
+        pos = padded.find(needle)
+        while pos >= 0:
+            seen.add(padded.count("\n", 0, pos))
+            pos = padded.find(needle, pos + 1)
+        for line in seen:
+            scores[line] = scores.get(line, 0) + 1
+    if not scores:
+        return None
+    top = max(scores.values())
+    return min(line for line, score in scores.items() if score == top)
 
 
 def snippet(hit: dict[str, Any], query: Query, analyzer: Analyzer) -> str:
     """The body sentence matching the most query terms, highlighted; else the summary.
 
-    Line *i* of the stored ``body_n`` holds the terms of sentence *i* of ``body_text``,
-    so the sentence is chosen on normalized terms and only it is analysed again.
+    Line *i* of the stored ``body_n`` holds the terms of sentence *i* of ``body_text``, so
+    the sentence is chosen on normalized terms; line *i* of ``body_marks`` says where they
+    stand. Documents indexed without marks are analysed again (slower, same result).
     """
     body = hit.get("body_text") or ""
     if body and not query.empty:
-        best = best_line((hit.get("body_n") or "").split("\n"), query)
-        spans_ = sentences(body)
-        if best is not None and best < len(spans_):
-            a, b = spans_[best]
-            return highlight(body[a:b].strip(), query, analyzer, MAX_CHARS)
-    return highlight(hit.get("summary") or "", query, analyzer, MAX_CHARS)
+        body_n = hit.get("body_n") or ""
+        best = best_line(body_n, query)
+        if best is not None:
+            line = body_n.split("\n")[best]
+            out = _from_marks(body, line, hit.get("body_marks"), best, query)
+            if out is not None:
+                return out
+            spans_ = sentences(body)
+            if best < len(spans_):
+                a, b = spans_[best]
+                return highlight(body[a:b].strip(), query, analyzer, MAX_CHARS)
+    summary = hit.get("summary") or ""
+    marks = hit.get("summary_marks")
+    if query.empty or not summary:
+        return render(summary, [], MAX_CHARS)
+    lines = (hit.get("summary_n") or "").split("\n")
+    if isinstance(marks, str) and len(mlines := marks.split("\n")) == len(lines):
+        found = [marked(x, m, query) for x, m in zip(lines, mlines, strict=True)]
+        if all(f is not None for f in found):
+            return render(summary, [s for f in found if f for s in f], MAX_CHARS)
+    return highlight(summary, query, analyzer, MAX_CHARS)
+
+
+def _from_marks(body: str, line: str, marks: Any, i: int, query: Query) -> str | None:
+    """Sentence ``i`` of ``body`` highlighted from its stored marks (None: none stored)."""
+    if not isinstance(marks, str):
+        return None
+    mlines = marks.split("\n")
+    if i >= len(mlines):
+        return None
+    found = marked(line, mlines[i], query)
+    if found is None:
+        return None
+    a, b = _pair(mlines[i].split(" ", 1)[0])
+    raw = body[a:b]
+    text = raw.strip()
+    shift = a + len(raw) - len(raw.lstrip())
+    return render(text, [(x - shift, y - shift) for x, y in found], MAX_CHARS)

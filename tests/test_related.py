@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import http.client
 from unittest import mock
 
 import pytest
-from meilisearch.errors import MeilisearchCommunicationError
 
 from kb.errors import SearchUnavailable
 from kb.related import related
@@ -77,9 +77,9 @@ def test_no_themes_or_zero_limit_gives_nothing(ix):
 
 def test_server_down_is_search_unavailable(ix):
     doc = ix.searcher.get("base")
-    err = MeilisearchCommunicationError("down")
+    err = ConnectionRefusedError("down")
     with (
-        mock.patch.object(ix.searcher.index, "search", side_effect=err),
+        mock.patch.object(http.client.HTTPConnection, "request", side_effect=err),
         pytest.raises(SearchUnavailable),
     ):
         related(ix.searcher, doc)

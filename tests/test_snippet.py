@@ -74,12 +74,41 @@ def test_snippet_picks_the_sentence_with_the_most_query_terms(a: Analyzer) -> No
 def test_best_line_needs_whole_terms_and_phrases(a: Analyzer) -> None:
     from kb.snippet import best_line
 
-    lines = ["中小 企業 組合", "組合 員", "労働 組合 従業 員"]
+    lines = "中小 企業 組合\n組合 員\n労働 組合 従業 員"
     assert best_line(lines, parse_query("組合員", a)) == 1
     assert best_line(lines, parse_query("中小企業", a)) == 0
     assert best_line(lines, parse_query("京都", a)) is None
+    assert best_line("ＤＸ\n\n組合 員 dx", parse_query("組合員 DX", a)) == 2
+    assert best_line("", parse_query("DX", a)) is None
 
 
 def test_snippet_falls_back_to_the_summary(a: Analyzer) -> None:
     hit = {"body_text": "本文。", "summary": "ＤＸの要約。", "body_n": a.field("本文。")}
     assert snippet(hit, parse_query("DX", a), a) == "<mark>ＤＸ</mark>の要約。"
+
+
+def test_stored_marks_give_the_same_snippets_as_analysing_again(a: Analyzer) -> None:
+    """Every sample case and query kind: highlighting from ``*_marks`` equals re-analysis."""
+    from kb.loader import load_cases
+
+    queries = ["DX", "価格転嫁", "事業継続計画", "ＢＣＰ 研修", "受け入れた", "中小企業",
+               "省エネ", "東京都", "後継者 育成", "インボイス", "組合員", "ｻｰﾊﾞｰ"]  # fmt: skip
+    docs = [a.document(c) for c in load_cases(CONTENT, a.taxonomy, max_bytes=10**6).cases]
+    compared = marked_hits = 0
+    for q in queries:
+        query = parse_query(q, a)
+        for doc in docs:
+            hit = {k: doc[k] for k in ("body_text", "body_n", "body_marks", "summary",
+                                       "summary_n", "summary_marks")}  # fmt: skip
+            plain = {k: v for k, v in hit.items() if not k.endswith("_marks")}
+            fast = snippet(hit, query, a)
+            assert fast == snippet(plain, query, a), (doc["id"], q)
+            compared += 1
+            marked_hits += "<mark>" in fast
+    assert compared == len(queries) * len(docs) and marked_hits > 50
+
+
+def test_marks_that_do_not_line_up_fall_back_to_analysis(a: Analyzer) -> None:
+    body = "ＤＸを進めた。"
+    hit = {"body_text": body, "summary": "", "body_n": a.field(body), "body_marks": "0,7 0,2"}
+    assert snippet(hit, parse_query("DX", a), a) == "<mark>ＤＸ</mark>を進めた。"

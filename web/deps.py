@@ -58,5 +58,6 @@ class Services:
             raise
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
+    # async: FastAPI runs a plain ``def`` dependency in its thread pool, a hop per request
     return request.app.state.services

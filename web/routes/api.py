@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
 
 from kb import meili
 from kb.search import Searcher
@@ -21,22 +22,22 @@ def api_search(
     limit: Annotated[int, Query(ge=0, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
     sort: Annotated[str, Query(pattern="^(relevance|newest|oldest)$")] = "relevance",
-) -> dict[str, Any]:
+) -> JSONResponse:
     """Search cases: same JSON as `kb search --json`, plus paging and timing fields."""
-    return svc.call(Searcher.search, q, filter, limit=limit, offset=offset, sort=sort)
+    # A JSONResponse, not a dict: FastAPI would validate and re-encode the dict in a second
+    # trip through its thread pool, the costliest step after the search itself.
+    return JSONResponse(svc.call(Searcher.search, q, filter, limit=limit, offset=offset, sort=sort))
 
 
 @router.get("/api/cases/{case_id}")
-def api_case(case_id: str, svc: Annotated[Services, Depends(services)]) -> dict[str, Any]:
+def api_case(case_id: str, svc: Annotated[Services, Depends(services)]) -> JSONResponse:
     """One case with its front matter and Markdown body."""
-    return svc.call(Searcher.get, case_id)
+    return JSONResponse(svc.call(Searcher.get, case_id))
 
 
 @router.get("/healthz")
 def healthz(svc: Annotated[Services, Depends(services)]) -> Any:
     """Liveness plus Meilisearch status (503 when the search server is down)."""
-    from fastapi.responses import JSONResponse
-
     conn = meili.connection(svc.settings)
     healthy = conn is not None and meili.healthy(conn)
     body = {

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from kb.errors import NotFoundError
 from web.portal import Portal, PortalUrls, body_html
@@ -21,7 +21,7 @@ PER_PAGE = 20
 Text = Annotated[str, Query(max_length=200)]
 
 
-def portal(request: Request) -> Portal:
+async def portal(request: Request) -> Portal:
     return request.app.state.portal
 
 
@@ -145,12 +145,12 @@ def public_api_search(
     limit: Annotated[int, Query(ge=0, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
     sort: Annotated[str, Query(pattern="^(relevance|newest|oldest)$")] = "relevance",
-) -> dict[str, Any]:
+) -> JSONResponse:
     """Search the public cases (public fields only)."""
-    return p.search(q, filter, limit=limit, offset=offset, sort=sort)
+    return JSONResponse(p.search(q, filter, limit=limit, offset=offset, sort=sort))
 
 
 @router.get("/public/api/cases/{case_id}", tags=["public"])
-def public_api_case(case_id: str, p: Dep) -> dict[str, Any]:
+def public_api_case(case_id: str, p: Dep) -> JSONResponse:
     """One public case with its public fields and Markdown body."""
-    return p.case(case_id)
+    return JSONResponse(p.case(case_id))

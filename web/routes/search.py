@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -32,31 +33,35 @@ Year = Annotated[str | None, Query(max_length=4, pattern=r"^\d{0,4}$")]
 RELAXED_NOTICE = "すべての語を含む事例はありません。一部の語に一致した事例を表示しています"
 
 
+@dataclass(frozen=True)
 class SearchParams:
     """The URL parameters shared by the search page and its results fragment.
 
     The year range form's ``year_from``/``year_to`` are folded into a ``year=`` filter.
     """
 
-    def __init__(
-        self,
-        q: Q = "",
-        filter: Filters = [],  # noqa: B006 - FastAPI copies the default per request
-        sort: Sort = "relevance",
-        page: Page = 1,
-        year_from: Year = None,
-        year_to: Year = None,
-    ) -> None:
-        self.q = q
-        self.sort = sort
-        self.page = page
-        self.year_range = year_from is not None or year_to is not None
-        self.filters = (
-            with_year_range(filter, year_from or "", year_to or "") if self.year_range else filter
-        )
+    q: str
+    filters: list[str]
+    sort: str
+    page: int
+    year_range: bool
 
 
-Params = Annotated[SearchParams, Depends()]
+async def search_params(
+    q: Q = "",
+    filter: Filters = [],  # noqa: B006 - FastAPI copies the default per request
+    sort: Sort = "relevance",
+    page: Page = 1,
+    year_from: Year = None,
+    year_to: Year = None,
+) -> SearchParams:
+    # async: FastAPI runs a plain ``def`` dependency in its thread pool, a hop per request
+    year_range = year_from is not None or year_to is not None
+    filters = with_year_range(filter, year_from or "", year_to or "") if year_range else filter
+    return SearchParams(q, filters, sort, page, year_range)
+
+
+Params = Annotated[SearchParams, Depends(search_params)]
 
 
 @router.get("/", response_model=None)
