@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from kb.errors import QueryError
-from tests.conftest import CONTENT, authed
+from tests.conftest import CONTENT, authed, login, temp_accounts
 from web.app import create_app
 from web.errors import error_payload
 
@@ -63,3 +63,29 @@ def test_html_clients_get_a_japanese_page(tmp_path: Path) -> None:
     r = client(tmp_path).get("/no-such-page", headers={"accept": "text/html"})
     assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
     assert "ページが見つかりません" in r.text
+
+
+def test_unexpected_exception_is_500_in_the_shape_with_security_headers(tmp_path: Path) -> None:
+    from kb.config import load_settings
+
+    settings = load_settings(
+        content_dir=CONTENT, meili_url="http://127.0.0.1:9", meili_master_key="x"
+    )
+    app = create_app(settings)
+
+    @app.get("/api/boom")
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("secret internals")
+
+    temp_accounts(app)
+    c = TestClient(app, raise_server_exceptions=False)
+    login(c)
+    api = c.get("/api/boom")
+    assert api.status_code == 500 and api.json()["error"]["code"] == "internal_error"
+    assert set(api.json()["error"]) == SHAPE["error"] and "secret" not in api.text
+    page = c.get("/boom", headers={"accept": "text/html"})
+    assert page.status_code == 500 and "予期しないエラー" in page.text and "secret" not in page.text
+    for r in (api, page):
+        assert "default-src 'self'" in r.headers["content-security-policy"]
+        assert r.headers["x-frame-options"] == "DENY" and r.headers["cache-control"] == "no-store"

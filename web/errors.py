@@ -73,6 +73,18 @@ def install(app: FastAPI) -> None:
         )
         return render_error(request, err)
 
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        # Starlette logs the traceback and re-raises after sending this answer; the user
+        # sees the usual page or JSON shape, never Python's text.
+        err = KbError(
+            "予期しないエラーが発生しました",
+            hint="しばらくしてからもう一度試してください。続く場合は管理者に連絡してください",
+        )
+        err.status_code = 500
+        err.code = "internal_error"
+        return render_error(request, err)
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         err = KbError(_TITLES.get(exc.status_code, str(exc.detail)))

@@ -72,4 +72,7 @@ def protect(app: FastAPI) -> None:
     app.include_router(auth_routes.router)
     app.include_router(public.router)
     app.add_middleware(AuthMiddleware, auth=auth)
-    app.add_middleware(SecurityHeadersMiddleware)  # outermost: also on 401/403 answers
+    # Outside Starlette's ServerErrorMiddleware (add_middleware would put it inside), so the
+    # headers are also on 401/403 answers and on the 500 page of an unexpected exception.
+    build = app.build_middleware_stack
+    app.build_middleware_stack = lambda: SecurityHeadersMiddleware(build())  # type: ignore[method-assign]
