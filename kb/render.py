@@ -87,6 +87,18 @@ class Rendered:
         """True when the case has enough sections to deserve a table of contents."""
         return len(self.toc) >= TOC_MIN_HEADINGS
 
+    @property
+    def toc_tree(self) -> list[tuple[Heading, list[Heading]]]:
+        """The ``##`` headings, each with the ``###`` below it (numbered 1, 2, 3 … in the
+        page; a ``###`` before any ``##`` stands at the top level)."""
+        tree: list[tuple[Heading, list[Heading]]] = []
+        for h in self.toc:
+            if h.level > 2 and tree:
+                tree[-1][1].append(h)
+            else:
+                tree.append((h, []))
+        return tree
+
 
 def safe_url(url: str) -> bool:
     """False for URLs that could run script (``javascript:``, ``data:`` …), in any spelling."""

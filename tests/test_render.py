@@ -62,6 +62,12 @@ def test_heading_anchors_unique_and_toc():
     assert rendered.long
 
 
+def test_toc_tree_nests_subsections_under_their_section():
+    rendered = to_html("### 前書き\n## 背景\n## 取組\n### その1\n### その2\n## 成果\n")
+    tree = [(h.anchor, [s.anchor for s in subs]) for h, subs in rendered.toc_tree]
+    assert tree == [("前書き", []), ("背景", []), ("取組", ["その1", "その2"]), ("成果", [])]
+
+
 def test_short_cases_have_no_toc():
     assert not to_html("## 背景\n本文\n## 成果\n本文").long
 

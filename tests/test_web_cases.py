@@ -69,7 +69,7 @@ def test_case_page_renders_body_safely_with_toc(client):
     assert '<h1 id="case-title">鋳物組合の価格転嫁</h1>' in html
     assert "&lt;script&gt;" in html and "<script>alert" not in html
     assert 'href="javascript' not in html and "[危険](javascript:alert(1))" in html
-    assert '<nav class="toc no-print"' in html and 'href="#勉強会"' in html
+    assert '<nav class="toc no-print"' in html and '<ul><li><a href="#勉強会">' in html
     assert '<h3 id="勉強会">' in html
 
 
