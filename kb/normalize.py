@@ -22,7 +22,7 @@ from typing import Any
 
 from sudachipy import Dictionary, SplitMode
 
-VERSION = "4"  # bump when the output changes: every document is then re-indexed
+VERSION = "5"  # bump when the output changes: every document is then re-indexed
 
 # Parts of speech that carry no searchable meaning.
 _SKIP_POS = frozenset(
@@ -185,9 +185,12 @@ class Normalizer:
             return ((term, 0, length),) if term.strip() else ()
         out = []
         for p in parts:
-            if self._pos(p.part_of_speech_id())[0]:
+            skip, part_verb = self._pos(p.part_of_speech_id())
+            if skip:
                 continue
             term = fold_term(p.normalized_form())
+            if part_verb is not None:  # 働き方 = はたらき方: the verb inside a noun, too
+                term = renyoukei(term, part_verb)
             if term.strip():
                 out.append((term, p.begin() - begin, p.end() - begin))
         return tuple(out)

@@ -4,8 +4,8 @@ Each group (a theme's synonyms from taxonomy.yml, or a group from
 synonyms.yml; groups sharing a term are merged) becomes one *concept token*
 such as ``kbc0007``. Documents carry the concept tokens of the synonyms they
 contain; a query replaces a synonym by its concept token, so any member finds
-every other. A match starts where a word (C unit) starts, and a one-term synonym must be a
-whole word: 太陽光発電 is found in 太陽光発電設備, but 再構築 is not taken from システム再構築.
+every other. A match starts where a word (C unit) starts and may end inside it: 太陽光発電 is
+found in 太陽光発電設備 and スマホ in スマホアプリ, but 再構築 is not taken from システム再構築.
 """
 
 from __future__ import annotations
@@ -68,18 +68,16 @@ class Thesaurus:
     def matches(self, units: Sequence[Unit]) -> list[Match]:
         """Longest synonym matches in ``units``, as token ranges of ``flat(units)``.
 
-        A one-term synonym (BCP, 省エネ) must be a whole word; a longer one must start
-        where a word starts (太陽光発電 in 太陽光発電設備) but may end inside it.
+        A synonym must start where a word starts (太陽光発電 in 太陽光発電設備, スマホ in
+        スマホアプリ) but may end inside it; none starts inside a word (再構築 in システム再構築).
         """
         tokens = flat(units)
         terms = [t.term for t in tokens]
         starts: set[int] = set()
-        ends: set[int] = set()
         pos = 0
         for unit in units:
             starts.add(pos)
             pos += len(unit.tokens)
-            ends.add(pos)
         found: list[Match] = []
         i = 0
         while i < len(terms):
@@ -87,7 +85,7 @@ class Thesaurus:
             if i in starts:
                 for key in self._by_first.get(terms[i], ()):
                     end = i + len(key)
-                    if tuple(terms[i:end]) == key and (len(key) > 1 or end in ends):
+                    if tuple(terms[i:end]) == key:
                         best = Match(i, end, self.concept_of[key])
                         break
             if best is None:
