@@ -36,7 +36,19 @@ CREATE TABLE IF NOT EXISTS accounts (
     hash TEXT NOT NULL,
     admin INTEGER NOT NULL DEFAULT 0,
     created TEXT NOT NULL DEFAULT (datetime('now'))
-)
+);
+-- kb.logins: sessions ended by logout before their cookie expires, and failed logins
+-- (shared by every app worker using this file)
+CREATE TABLE IF NOT EXISTS revoked_sessions (
+    sid TEXT PRIMARY KEY,
+    expires REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS login_failures (
+    key TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL,
+    until REAL NOT NULL,
+    updated REAL NOT NULL
+);
 """
 
 
@@ -133,7 +145,7 @@ class AccountStore:
             conn = sqlite3.connect(
                 self.path, timeout=10, isolation_level=None, check_same_thread=False
             )
-            conn.execute(_SCHEMA)
+            conn.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise AccountError(
                 f"アカウントファイルを開けません: {exc}",
@@ -141,6 +153,11 @@ class AccountStore:
                 hint="KB_DATA_DIR のフォルダに書き込めるか確認してください",
             ) from exc
         return conn
+
+    def database(self, write: bool = True) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """The database for other records kept in this file (kb.logins): one transaction
+        when ``write``, else this thread's kept-open reader."""
+        return self._db(write)
 
     # -- queries ------------------------------------------------------------------
     def all(self) -> list[Account]:

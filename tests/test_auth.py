@@ -16,8 +16,9 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from kb.accounts import AccountStore
 from tests.conftest import TEST_PASSWORD, ContentTree, Indexed, login, session_settings
 from web.app import create_app
-from web.auth import SESSION_COOKIE, Throttle, safe_next, session_secret
+from web.auth import SESSION_COOKIE, safe_next, session_secret
 from web.security import protect
+from web.throttle import MemoryFailures, Throttle
 
 INTERNAL = ["/", "/cases/a-case", "/themes/dx", "/api/search", "/api/cases/a-case", "/docs",
             "/openapi.json", "/anything/else"]  # fmt: skip
@@ -190,7 +191,8 @@ def test_csrf_token_from_another_browser_does_not_fit(ix: Any) -> None:
 
 
 def test_throttle_holds_under_a_burst_and_other_accounts_still_log_in(ix: Any) -> None:
-    client = TestClient(app_for(ix.settings, login_max_failures=3))
+    # its own address: failures are kept in the accounts file the other tests share
+    client = TestClient(app_for(ix.settings, login_max_failures=3), client=("192.0.2.6", 5000))
     victim, other = new_user(ix.settings), new_user(ix.settings)
     codes = [post_login(client, victim, f"guess {i}").status_code for i in range(10)]
     assert codes[:3] == [401, 401, 401] and set(codes[3:]) == {429}
@@ -227,10 +229,36 @@ def test_throttle_lock_expires_and_doubles() -> None:
 
 
 def test_throttle_memory_is_bounded() -> None:
-    throttle = Throttle(1, size=100)
+    store = MemoryFailures(size=100)
+    throttle = Throttle(1, store=store)
     for i in range(1000):
         throttle.fail(f"addr:{i}")
-    assert len(throttle._state) == 100
+    assert len(store._state) == 100
+
+
+def test_throttle_is_shared_by_the_workers_of_one_accounts_file(ix: Any) -> None:
+    # two apps on the same data dir stand for two `kb serve` worker processes
+    first = TestClient(app_for(ix.settings, login_max_failures=2), client=("192.0.2.20", 1))
+    second = TestClient(app_for(ix.settings, login_max_failures=2), client=("192.0.2.21", 1))
+    name = new_user(ix.settings)
+    assert post_login(first, name, "guess 1").status_code == 401
+    assert post_login(second, name, "guess 2").status_code == 401
+    assert post_login(first, name, TEST_PASSWORD).status_code == 429
+    assert post_login(second, name, TEST_PASSWORD).status_code == 429
+
+
+def test_logout_revokes_the_session_even_for_a_copied_cookie(ix: Any) -> None:
+    client = TestClient(app_for(ix.settings))
+    token = login(client, ix.settings)
+    copied = client.cookies[SESSION_COOKIE]
+    thief = TestClient(app_for(ix.settings), cookies={SESSION_COOKIE: copied})
+    assert thief.get("/api/search").status_code == 200
+    out = client.post("/logout", data={"csrf_token": token}, follow_redirects=False)
+    assert out.status_code == 303
+    assert thief.get("/api/search").status_code == 401
+    again = TestClient(app_for(ix.settings))  # logging in again gives a new, valid session
+    login(again, ix.settings)
+    assert again.get("/api/search").status_code == 200
 
 
 def test_secure_cookie_behind_trusted_https_proxy_only(ix: Any) -> None:

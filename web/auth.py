@@ -17,10 +17,7 @@ import math
 import os
 import re
 import secrets
-import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, quote
@@ -33,6 +30,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from kb.accounts import NAME_PATTERN, AccountStore
 from kb.config import Settings
 from kb.errors import KbError
+from kb.logins import LoginRecords
+from web.throttle import Throttle
 
 SESSION_COOKIE = "kb_session"
 CSRF_COOKIE = "kb_csrf"
@@ -95,51 +94,6 @@ class User:
     admin: bool = False
 
 
-class Throttle:
-    """Failed logins per key ("user:NAME", "addr:IP"): after ``limit`` failures the key is
-    locked for a while, doubling with each further failure. In-process and bounded."""
-
-    def __init__(
-        self, limit: int, *, base_s: float = 30.0, cap_s: float = 900.0, size: int = 10_000,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:  # fmt: skip
-        self.limit, self.base_s, self.cap_s, self.size, self.clock = (
-            limit,
-            base_s,
-            cap_s,
-            size,
-            clock,
-        )
-        self._state: OrderedDict[str, tuple[int, float]] = OrderedDict()  # failures, locked until
-        self._lock = threading.Lock()
-
-    def wait(self, key: str, limit: int | None = None) -> float:
-        """Seconds until ``key`` may try again (0 when it may now)."""
-        with self._lock:
-            failures, until = self._state.get(key, (0, 0.0))
-        if failures < (limit or self.limit):
-            return 0.0
-        return max(0.0, until - self.clock())
-
-    def fail(self, key: str, limit: int | None = None) -> None:
-        with self._lock:
-            failures, _ = self._state.pop(key, (0, 0.0))
-            failures += 1
-            over = failures - (limit or self.limit)
-            until = (
-                self.clock() + min(self.cap_s, self.base_s * 2 ** max(0, over))
-                if over >= 0
-                else 0.0
-            )
-            self._state[key] = (failures, until)
-            while len(self._state) > self.size:
-                self._state.popitem(last=False)
-
-    def reset(self, key: str) -> None:
-        with self._lock:
-            self._state.pop(key, None)
-
-
 class Auth:
     """The app's authentication policy, built once per app."""
 
@@ -150,25 +104,38 @@ class Auth:
         self._csrf_key = hashlib.sha256(b"kb-csrf\0" + self.signer.secret_key).digest()
         self.max_age = int(settings.session_hours * 3600)
         self.proxies = _networks(settings.trusted_proxies)
-        self.throttle = Throttle(settings.login_max_failures)
+        self.logins = LoginRecords(lambda: self.store)  # revoked sessions, failed logins
+        self.throttle = Throttle(settings.login_max_failures, store=self.logins)
         # an office behind one NAT address shares this budget
         self.address_limit = settings.login_max_failures * 5
 
     # -- sessions ---------------------------------------------------------------------
     def session_cookie(self, user: User) -> str:
-        return self.signer.dumps({"u": user.name, "a": user.admin})
+        return self.signer.dumps({"u": user.name, "a": user.admin, "s": secrets.token_urlsafe(18)})
 
-    def session_user(self, cookie: str | None) -> User | None:
+    def _session(self, cookie: str | None) -> dict[str, Any] | None:
         if not cookie or len(cookie) > 4096:
             return None
         try:
             data = self.signer.loads(cookie, max_age=self.max_age)
         except BadSignature:  # also SignatureExpired
             return None
-        if not isinstance(data, dict) or not isinstance(data.get("u"), str):
+        if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in "us"):
+            return None  # (cookies from before sessions had ids: log in again)
+        return data
+
+    def session_user(self, cookie: str | None) -> User | None:
+        data = self._session(cookie)
+        if data is None or self.logins.revoked(data["s"]):  # logged out: not even a copy works
             return None
         account = self.store.get(data["u"])  # removed accounts are logged out at once
         return User(account.name, account.admin) if account else None
+
+    def end_session(self, request: Request) -> None:
+        """Logout: this session's id is refused from now until its cookie would expire."""
+        data = self._session(request.cookies.get(SESSION_COOKIE))
+        if data is not None:
+            self.logins.revoke(data["s"], time.time() + self.max_age)
 
     def user(self, request: Request) -> User | None:
         if self.settings.auth == "proxy":

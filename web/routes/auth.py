@@ -71,6 +71,7 @@ def login(
 
 @router.post("/logout", include_in_schema=False)
 def logout(request: Request) -> Response:
+    _auth(request).end_session(request)
     response = RedirectResponse("/login", status_code=303)
     secure = request.url.scheme == "https"
     for name in (SESSION_COOKIE, CSRF_COOKIE):
