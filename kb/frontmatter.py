@@ -6,6 +6,7 @@ Only safe YAML is accepted: no Python tags, no anchors/aliases (which is how
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ except AttributeError:  # pragma: no cover - depends on the PyYAML build
     _Base = yaml.SafeLoader
 
 FENCE = "---"
+_DOCUMENT_MARK = re.compile(r"^(?:---|\.\.\.|%)", re.M)
 
 
 @dataclass
@@ -33,6 +35,21 @@ class FrontMatter:
 
 def _safe_compose(text: str, path: Path, first_line: int) -> yaml.Node | None:
     """Compose YAML into nodes, refusing aliases (YAML bombs) and reporting file lines."""
+    # Without these characters there is no anchor or alias, and without a second document
+    # the composer meets any syntax error where the scan would: skip the scan.
+    if "&" in text or "*" in text or _DOCUMENT_MARK.search(text):
+        _refuse_anchors(text, path, first_line)
+    loader = _Base(text)
+    try:
+        return loader.get_single_node()
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc, path, first_line) from exc
+    finally:
+        loader.dispose()
+
+
+def _refuse_anchors(text: str, path: Path, first_line: int) -> None:
+    """Scan the events first, so an alias is refused before the composer expands it."""
     loader = _Base(text)
     try:
         while loader.check_event():
@@ -44,13 +61,6 @@ def _safe_compose(text: str, path: Path, first_line: int) -> yaml.Node | None:
                     line=first_line + event.start_mark.line,
                     hint="値をそのまま書いてください",
                 )
-    except yaml.YAMLError as exc:
-        raise _yaml_error(exc, path, first_line) from exc
-    finally:
-        loader.dispose()
-    loader = _Base(text)
-    try:
-        return loader.get_single_node()
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, path, first_line) from exc
     finally:

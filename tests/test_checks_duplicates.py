@@ -141,3 +141,34 @@ def test_parallel_check_run_gives_the_same_findings(tmp_path, monkeypatch) -> No
     parallel = runner.run_checks(settings)
     assert parallel.findings == sequential.findings
     assert any(f.check == "near-duplicate" for f in parallel.findings)
+
+
+def test_parallel_check_of_some_files_gives_the_same_findings(tmp_path, monkeypatch) -> None:
+    """With paths given, the parallel run reports the same errors and findings for them."""
+    import kb.checks.runner as runner
+    from kb.config import load_settings
+    from tests.conftest import ContentTree
+
+    content = ContentTree(tmp_path / "content")
+    body = "## 背景\n{0}組合は共同受注を始めた。\n## 取組\n受注窓口を一本化した。\n## 成果\n売上が伸びた。\n## 今後の課題\n人材の確保。"
+    for i in range(6):
+        content.add(f"aichi-2023-p{i}", body.format(f"第{i}"), prefecture="愛知県")
+    content.add("aichi-2023-bad", body.format(""), prefecture="愛知")
+    content.write(
+        "cases/dup/aichi-2023-p1.md", (content.root / "cases/aichi-2023-p1.md").read_text()
+    )
+    outside = tmp_path / "draft" / "aichi-2023-new.md"
+    outside.parent.mkdir()
+    outside.write_text("---\nid: aichi-2023-new\n---\n", encoding="utf-8")
+    only = [content.root / "cases/aichi-2023-p2.md", content.root / "cases/aichi-2023-bad.md"]
+    only.append(outside)
+    settings = load_settings(content_dir=content.root)
+    sequential = runner.run_checks(settings, only=only)
+    monkeypatch.setattr(runner, "_PARALLEL_MIN", 1)
+    parallel = runner.run_checks(settings, only=only)
+    assert parallel == sequential
+    checks = {(f.check, f.path) for f in parallel.findings}
+    assert ("near-duplicate", "content/cases/aichi-2023-p2.md") in checks
+    assert ("content", "content/cases/aichi-2023-bad.md") in checks
+    assert any(f.field == "id" and "重複" in f.message for f in parallel.findings)
+    assert any(f.path == "draft/aichi-2023-new.md" for f in parallel.findings)

@@ -84,3 +84,20 @@ def test_front_matter_is_checked_too(content: ContentTree) -> None:
         ("個人情報の可能性があります（メールアドレス）: 「info@kumiai.example.jp」",
          "content/cases/aichi-2023-sum.md", 4),
     ]  # fmt: skip
+
+
+def test_matches_are_found_per_line_whatever_the_other_lines_hold() -> None:
+    lines = [
+        "連絡先",
+        "052-123-4567",  # a number at a line edge: the lookarounds see the line, not the text
+        "0120",
+        "山田太郎氏",
+        "電話（０５２）",
+        "１２３－４５６７ 皆さん",
+    ]
+    got = [(f.line, f.column, f.message) for f in check_personal(lines, shown="x.md")]
+    assert got == [
+        (2, 1, "個人情報の可能性があります（電話番号）: 「052-123-4567」"),
+        (4, 1, "個人情報の可能性があります（個人名）: 「山田太郎氏」"),
+    ]
+    assert check_personal(["組合の事業。", "売上は前年比１２％増。"], shown="x.md") == []

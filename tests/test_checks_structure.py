@@ -137,3 +137,23 @@ def test_links_to_missing_files_and_large_images(content: ContentTree) -> None:
         ("画像が大きすぎます: files/big.png（600,004 バイト、上限 500,000 バイト）", shown, 19),
     ]
     assert findings[0]["column"] == 1
+
+
+def test_headings_of_plain_bodies_match_the_markdown_parser() -> None:
+    """Bodies of paragraphs and "## 見出し" lines skip the Markdown parser: same headings."""
+    from kb.checks.structure import _headings, _parsed_headings
+
+    bodies = [
+        CASE_BODY,
+        "## 背景\n2019年に始めた。\n## 取組\u3000\n#\tタブ\n##\n### 小見出し\n本文 # 途中",
+        "## 背景\n1. 一つ目\n## 取組",  # a list: parsed
+        "## 背景\n本文\n---\n## 取組",  # a setext heading: parsed
+        "## C# の話\n```\n## コード\n```\n> ## 引用\n    ## 字下げ\n - ## 項目\n## 成果 ##",
+        "本文\n===\n####### 七\n#5 番号\n\n## 末尾\n",
+    ]
+    for body in bodies:
+        assert _headings(body) == _parsed_headings(body)
+    assert [(h.level, h.text, h.line) for h in _headings(bodies[1])] == [
+        (2, "背景", 0), (2, "取組", 2), (1, "タブ", 3), (2, "", 4), (3, "小見出し", 5),
+    ]  # fmt: skip
+    assert [h.text for h in _headings(bodies[4])] == ["C# の話", "引用", "項目", "成果"]

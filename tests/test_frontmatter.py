@@ -64,3 +64,21 @@ def test_tab_indentation_error_has_a_hint() -> None:
         parse("---\nid: x\ntags:\n\t- a\n---\nx", P)
     assert info.value.hint and "インデント" in info.value.hint
     assert info.value.line is not None and info.value.line >= 3
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "start"),
+    [
+        # a second document: the whole stream is read, so its syntax error is reported
+        ("---\nid: x\n--- y\ntitle: [a\n---\nx", 4, "YAML の書式エラー"),
+        ("---\nid: x\n...\n%YAML 1.1\n---\nx", 5, "YAML の書式エラー"),
+        ("---\nid: x\nlist: [a, b]\nn: 2 * 3\n---\nx", 0, ""),  # "*" not as an alias: fine
+    ],
+)
+def test_documents_and_stars_in_front_matter(text: str, line: int, start: str) -> None:
+    if not start:
+        assert parse(text, P).data == {"id": "x", "list": ["a", "b"], "n": "2 * 3"}
+        return
+    with pytest.raises(ContentError) as info:
+        parse(text, P)
+    assert info.value.line == line and info.value.message.startswith(start)

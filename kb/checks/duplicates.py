@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from itertools import chain
 
 from kb.case import Case
 from kb.normalize import Normalizer
@@ -26,6 +27,7 @@ SHINGLE = 3
 _NUMBER = re.compile(r"^[0-9.,０-９〇一二三四五六七八九十百千万億兆]+$")
 _MAX_SHARED = 50  # shingles in more cases than this are boilerplate, not evidence
 _MIN_SHARED = 3
+_MAX_TERMS = 500_000  # the term-hash memo is cleared beyond this (long-running servers)
 _PARALLEL_MIN = 300  # below this, starting worker processes costs more than it saves
 
 
@@ -36,19 +38,29 @@ class Pair:
     similarity: float
 
 
-def _key(terms: Sequence[str]) -> int:
-    """A hash of a shingle that is the same in every process (str hashes are salted)."""
-    digest = hashlib.blake2b("\x1f".join(terms).encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "little")
+_term_keys: dict[str, int | None] = {}  # term -> its hash; None for a number (not counted)
+
+
+def _term_key(term: str) -> int | None:
+    """A hash of a term that is the same in every process (str hashes are salted)."""
+    if _NUMBER.match(term):
+        return None
+    return int.from_bytes(hashlib.blake2b(term.encode(), digest_size=8).digest(), "little")
 
 
 def shingles(case: Case, normalizer: Normalizer) -> frozenset[int]:
-    """The case's shingles, hashed."""
+    """The case's shingles, hashed (a tuple of ints hashes the same in every process)."""
     text = "\n".join((case.title, case.summary, to_text(case.body)))
-    terms = [t for t in normalizer.terms(text) if not _NUMBER.match(t)]
-    if len(terms) < SHINGLE:
-        return frozenset([_key(terms)]) if terms else frozenset()
-    return frozenset(_key(terms[i : i + SHINGLE]) for i in range(len(terms) - SHINGLE + 1))
+    terms = normalizer.terms(text)
+    known = _term_keys
+    if len(known) > _MAX_TERMS:
+        known.clear()
+    for term in set(terms).difference(known):
+        known[term] = _term_key(term)
+    keys = [k for k in map(known.__getitem__, terms) if k is not None]
+    if len(keys) < SHINGLE:
+        return frozenset([hash(tuple(keys))]) if keys else frozenset()
+    return frozenset(map(hash, zip(*(keys[i:] for i in range(SHINGLE)), strict=False)))
 
 
 def _shingle_chunk(cases: list[Case]) -> list[frozenset[int]]:
@@ -83,25 +95,33 @@ def near_duplicates(
     """
     if sets is None:
         sets = all_shingles(cases, normalizer)
-    postings: dict[int, list[int]] = {}
-    for i, s in enumerate(sets):
-        for h in s:
-            postings.setdefault(h, []).append(i)
-    shared: Counter[tuple[int, int]] = Counter()
-    for docs in postings.values():
-        if 1 < len(docs) <= _MAX_SHARED:
-            for x in range(len(docs)):
-                for y in range(x + 1, len(docs)):
-                    shared[(docs[x], docs[y])] += 1
-    wanted = set(only) if only is not None else None
+    cases_with = Counter(chain.from_iterable(sets))
+    evidence = {h for h, n in cases_with.items() if 1 < n <= _MAX_SHARED}
+    rare = [s & evidence for s in sets]
+    postings: dict[int, list[int]] = {h: [] for h in evidence}
+    for i, hashes in enumerate(rare):
+        for h in hashes:
+            postings[h].append(i)
+    firsts = sorted(set(only)) if only is not None else range(len(sets))
+    seen: set[tuple[int, int]] = set()
     pairs = []
-    for (i, j), count in shared.items():
-        if count < _MIN_SHARED or (wanted is not None and i not in wanted and j not in wanted):
-            continue
-        # sharing few rare shingles means mostly different text (or only boilerplate)
-        if count < threshold * min(len(sets[i]), len(sets[j])) * 0.5:
-            continue
-        score = similarity(sets[i], sets[j])
-        if score >= threshold:
-            pairs.append(Pair(cases[i], cases[j], score))
+    for i in firsts:
+        # the other cases sharing each of this case's rare shingles, counted
+        shared = Counter(chain.from_iterable(postings[h] for h in rare[i]))
+        for j, count in shared.items():
+            if j == i or count < _MIN_SHARED:
+                continue
+            if j < i and only is None:
+                continue  # counted from the other case
+            pair = (i, j) if i < j else (j, i)
+            if only is not None:
+                if pair in seen:
+                    continue  # both cases selected: counted already
+                seen.add(pair)
+            # sharing few rare shingles means mostly different text (or only boilerplate)
+            if count < threshold * min(len(sets[i]), len(sets[j])) * 0.5:
+                continue
+            score = similarity(sets[pair[0]], sets[pair[1]])
+            if score >= threshold:
+                pairs.append(Pair(cases[pair[0]], cases[pair[1]], score))
     return sorted(pairs, key=lambda p: (p.first.source, p.second.source))

@@ -21,6 +21,12 @@ _H = "[-‐‑–—―−ー－]"
 _NUM = "[0-9０-９一二三四五六七八九十〇]+"
 _NOT_D = "(?<![0-9０-９.．,，])"
 
+_ADDRESS = (
+    rf"(?:都|道|府|県|市|区|町|村|郡)[一-龥ぁ-んァ-ヶー]{{0,12}}?"
+    rf"(?:{_NUM}丁目(?:{_NUM}(?:番地?|{_H}))?(?:{_NUM}号?)?"
+    rf"|{_NUM}番地(?:{_NUM}号?)?|{_NUM}番{_NUM}号?|{_D}+{_H}{_D}+(?:{_H}{_D}+)?)"
+)
+
 PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("電話番号", re.compile(
         rf"[(（][0０]{_D}{{1,4}}[)）]\s?{_D}{{1,4}}{_H}{_D}{{3,4}}(?!{_D})"
@@ -32,12 +38,14 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:[.．][A-Za-z0-9\-Ａ-Ｚａ-ｚ０-９]+)+"
     )),
     ("郵便番号", re.compile(rf"〒\s*{_D}{{3}}{_H}?{_D}{{4}}")),
-    ("番地までの住所", re.compile(
-        rf"[一-龥ぁ-んァ-ヶ]{{0,6}}(?:都|道|府|県|市|区|町|村|郡)[一-龥ぁ-んァ-ヶー]{{0,12}}?"
-        rf"(?:{_NUM}丁目(?:{_NUM}(?:番地?|{_H}))?(?:{_NUM}号?)?"
-        rf"|{_NUM}番地(?:{_NUM}号?)?|{_NUM}番{_NUM}号?|{_D}+{_H}{_D}+(?:{_H}{_D}+)?)"
-    )),
+    ("番地までの住所", re.compile(rf"[一-龥ぁ-んァ-ヶ]{{0,6}}{_ADDRESS}")),
 )  # fmt: skip
+# Whether a pattern occurs anywhere in a text, found faster: the address without its
+# optional lead, an e-mail address only where there is an @.
+_SCREENS: dict[str, re.Pattern[str]] = {
+    "メールアドレス": re.compile("[@＠]"),
+    "番地までの住所": re.compile(_ADDRESS),
+}
 HONORIFICS = ("様", "氏", "さん", "殿")
 _HONORIFIC = re.compile("|".join(HONORIFICS))
 _HINT = (
@@ -92,11 +100,23 @@ def names(line: str) -> Iterator[tuple[int, int]]:
 def check_personal(lines: list[str], *, shown: str, first_line: int = 1) -> list[Finding]:
     """Warnings for personal data in ``lines`` (the file's lines; ``first_line`` is line 1's)."""
     out: list[Finding] = []
+    # A match in a line is also one in the whole text (a line edge is a newline there,
+    # which no lookaround refuses), so patterns absent from the text are not tried per line.
+    text = "\n".join(lines)
+    patterns = [
+        (label, pattern)
+        for label, pattern in PATTERNS
+        if (label not in _SCREENS or _SCREENS[label].search(text)) and pattern.search(text)
+    ]
+    honorific = _HONORIFIC.search(text) is not None
+    if not patterns and not honorific:
+        return out
     for n, line in enumerate(lines):
         spans: list[tuple[str, int, int]] = []
-        for label, pattern in PATTERNS:
+        for label, pattern in patterns:
             spans.extend((label, m.start(), m.end()) for m in pattern.finditer(line))
-        spans.extend(("個人名", s, e) for s, e in names(line))
+        if honorific:
+            spans.extend(("個人名", s, e) for s, e in names(line))
         taken: list[tuple[int, int]] = []
         for label, start, end in sorted(spans, key=lambda s: (s[1], -s[2])):
             if any(start < e and s < end for s, e in taken):

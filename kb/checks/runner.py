@@ -24,7 +24,15 @@ from kb.checks.tags import TagKeys, canonical_spellings, check_tags, theme_synon
 from kb.config import Settings
 from kb.errors import ContentError
 from kb.frontmatter import FENCE
-from kb.loader import case_files, display_path, load_cases, read_text
+from kb.loader import (
+    case_files,
+    collect,
+    display_path,
+    load_cases,
+    load_one,
+    read_text,
+    select_files,
+)  # fmt: skip
 from kb.normalize import Normalizer, get_normalizer
 from kb.taxonomy import Taxonomy, load_taxonomy
 
@@ -49,16 +57,18 @@ class Report:
 
 @dataclass
 class _Context:
+    """What the per-file work needs; set before the worker processes fork."""
+
     settings: Settings
     taxonomy: Taxonomy
-    keys: TagKeys
-    synonyms: dict[str, str]
-    canonical: dict[str, str]
     normalizer: Normalizer
+    checked: set[str] | None  # shown paths to run the per-file rules on; None: all
+    tree: set[Path]  # files in the collection (``only`` may name others)
 
 
-def _file_checks(case: Case, path: Path, ctx: _Context) -> list[Finding]:
-    text = read_text(path, case.source, ctx.settings.max_file_bytes)
+def _body_checks(case: Case, path: Path, settings: Settings) -> list[Finding]:
+    """Structure and personal data of one file (the per-file rules but tags)."""
+    text = read_text(path, case.source, settings.max_file_bytes)
     lines = text.split("\n")
     # the loader validated the fences; the Case's body is stripped, so split here again
     end = next(i for i in range(1, len(lines)) if lines[i].rstrip() == FENCE)
@@ -69,42 +79,63 @@ def _file_checks(case: Case, path: Path, ctx: _Context) -> list[Finding]:
         path=path,
         shown=case.source,
         body_line=body_line,
-        content_dir=ctx.settings.content_dir,
-        max_image_bytes=ctx.settings.max_image_bytes,
+        content_dir=settings.content_dir,
+        max_image_bytes=settings.max_image_bytes,
     )
     if case.visibility == "public":
         out.extend(check_personal(lines, shown=case.source))
-    out.extend(check_tags(case, ctx.taxonomy, ctx.keys, ctx.synonyms, ctx.canonical))
     return out
 
 
-_Job = tuple[Case, Path, bool]  # case, its file, run the per-file checks?
-_ctx: _Context | None = None  # set before the worker processes fork
+@dataclass
+class _Done:
+    """One file after the per-file work: its Case (or problems), findings and shingles."""
+
+    loaded: Case | list[ContentError]
+    findings: list[Finding]
+    shingles: frozenset[int]
+
+
+_ctx: _Context | None = None
 _PARALLEL_MIN = 300  # below this, starting worker processes costs more than it saves
+_CHUNK = 25  # files per task: small enough to keep both cores busy to the end
 
 
-def _per_file(jobs: list[_Job]) -> list[tuple[list[Finding], frozenset[int]]]:
-    assert _ctx is not None
-    return [
-        (_file_checks(case, path, _ctx) if check else [], shingles(case, _ctx.normalizer))
-        for case, path, check in jobs
-    ]
+def _work(paths: list[Path]) -> list[_Done]:
+    """Load, check and shingle files: everything that needs only the file itself."""
+    ctx = _ctx
+    assert ctx is not None
+    settings = ctx.settings
+    out = []
+    for path in paths:
+        loaded = load_one(path, settings.content_dir, ctx.taxonomy, settings.max_file_bytes)
+        findings: list[Finding] = []
+        sets: frozenset[int] = frozenset()
+        if isinstance(loaded, Case) and path in ctx.tree:
+            if ctx.checked is None or loaded.source in ctx.checked:
+                findings = _body_checks(loaded, path, settings)
+            sets = shingles(loaded, ctx.normalizer)
+        out.append(_Done(loaded, findings, sets))
+    return out
 
 
-def _per_file_all(
-    jobs: list[_Job], ctx: _Context
-) -> tuple[list[list[Finding]], list[frozenset[int]]]:
-    """Per-file findings and near-duplicate shingles of every case, on every core."""
+def _work_all(files: list[Path], ctx: _Context) -> list[_Done]:
+    """``_work`` over every file in order, on every core for large trees.
+
+    Each file is read, validated and analysed in one worker, so only the results
+    travel between processes, once.
+    """
     global _ctx
     _ctx = ctx
-    workers = os.cpu_count() or 1
-    if len(jobs) < _PARALLEL_MIN or workers < 2:
-        results = _per_file(jobs)
-    else:
-        chunks = [jobs[i : i + 40] for i in range(0, len(jobs), 40)]
+    try:
+        workers = os.cpu_count() or 1
+        if len(files) < _PARALLEL_MIN or workers < 2:
+            return _work(files)
+        chunks = [files[i : i + _CHUNK] for i in range(0, len(files), _CHUNK)]
         with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-            results = [r for part in pool.map(_per_file, chunks) for r in part]
-    return [f for f, _ in results], [s for _, s in results]
+            return [done for part in pool.map(_work, chunks) for done in part]
+    finally:
+        _ctx = None
 
 
 def _finish(findings: list[Finding], strict: bool) -> list[Finding]:
@@ -127,38 +158,34 @@ def run_checks(
     except ContentError as exc:
         return Report([Finding.from_error(exc)])
     normalizer = normalizer or get_normalizer()
-    result = load_cases(content_dir, taxonomy, max_bytes=settings.max_file_bytes)
+    tree = case_files(content_dir / "cases")
+    files, selected_real = select_files(tree, only)
+    checked = None if only is None else {display_path(p, content_dir) for p in only}
+    ctx = _Context(settings, taxonomy, normalizer, checked, set(tree))
+    done = dict(zip(files, _work_all(files, ctx), strict=True))
+    result = collect(tree, [done[p].loaded for p in tree], None)
     errors = result.errors
-    selected: set[str] | None = None
     if only is not None:
-        errors = load_cases(
-            content_dir, taxonomy, max_bytes=settings.max_file_bytes, only=list(only)
-        ).errors
-        selected = {display_path(p, content_dir) for p in only}
+        errors = collect(files, [done[p].loaded for p in files], selected_real).errors
     findings = [Finding.from_error(e) for e in errors]
-    paths = {display_path(p, content_dir): p for p in case_files(content_dir / "cases")}
+    of_case = {id(d.loaded): d for d in done.values()}
     keys = TagKeys(normalizer)
-    ctx = _Context(
-        settings, taxonomy, keys, theme_synonyms(taxonomy, keys),
-        canonical_spellings(result.cases, keys), normalizer,
-    )  # fmt: skip
-    wanted = [i for i, c in enumerate(result.cases) if selected is None or c.source in selected]
-    want = set(wanted)
-    jobs = [
-        (case, paths.get(case.source, Path(case.source)), i in want)
-        for i, case in enumerate(result.cases)
-    ]
-    per_file, sets = _per_file_all(jobs, ctx)
-    for found in per_file:
-        findings.extend(found)
-    if selected is None or wanted:
+    synonyms = theme_synonyms(taxonomy, keys)
+    canonical = canonical_spellings(result.cases, keys)
+    wanted = [i for i, c in enumerate(result.cases) if checked is None or c.source in checked]
+    for i in wanted:
+        case = result.cases[i]
+        findings.extend(of_case[id(case)].findings)
+        findings.extend(check_tags(case, taxonomy, keys, synonyms, canonical))
+    if checked is None or wanted:
         pairs = near_duplicates(
             result.cases, normalizer, settings.near_duplicate_threshold,
-            only=None if selected is None else wanted, sets=sets,
+            only=None if checked is None else wanted,
+            sets=[of_case[id(c)].shingles for c in result.cases],
         )  # fmt: skip
         for pair in pairs:
             here, other = pair.second, pair.first
-            if selected is not None and here.source not in selected:
+            if checked is not None and here.source not in checked:
                 here, other = other, here
             findings.append(Finding(
                 "warning", "near-duplicate",
@@ -181,10 +208,9 @@ def check_draft(
         result = load_cases(root, taxonomy, max_bytes=settings.max_file_bytes)
         findings = [Finding.from_error(e) for e in result.errors]
         if result.cases:
+            case = result.cases[0]
             keys = TagKeys(get_normalizer())
-            ctx = _Context(
-                settings.model_copy(update={"content_dir": root}), taxonomy, keys,
-                theme_synonyms(taxonomy, keys), {}, get_normalizer(),
-            )  # fmt: skip
-            findings.extend(_file_checks(result.cases[0], path, ctx))
+            local = settings.model_copy(update={"content_dir": root})
+            findings.extend(_body_checks(case, path, local))
+            findings.extend(check_tags(case, taxonomy, keys, theme_synonyms(taxonomy, keys), {}))
     return _finish(findings, strict)

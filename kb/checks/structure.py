@@ -30,7 +30,8 @@ _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _LINK = re.compile(r"(!?)\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'(][^)]*)?\)")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
-_MD = MarkdownIt("commonmark", {"html": False})
+# headings only: the block parser sets a heading's text, the inline pass is not needed
+_MD = MarkdownIt("commonmark", {"html": False}).disable(["inline", "text_join"])
 CHECK = "structure"
 
 
@@ -42,7 +43,26 @@ class _Heading:
     end: int  # 0-based line after the heading
 
 
+# A line that cannot start any block but a paragraph or a plain ATX heading: blank, "## text"
+# without "#" in the text, or a first character no block rule (fence, list, quote, rule,
+# setext underline, indented code, reference, table, HTML) starts with.
+_PLAIN = re.compile(r"[ \t]*$|#{1,6}[ \t][^#]*$|(?![0-9]+[.)])[^ \t#>\-*+=_`~<|\[\\]")
+_ATX = re.compile(r"(#{1,6})[ \t]")
+
+
 def _headings(body: str) -> list[_Heading]:
+    lines = body.split("\n")
+    if "\r" not in body and "\0" not in body and all(map(_PLAIN.match, lines)):
+        # only paragraphs and ATX headings: the headings are exactly the "#" lines
+        return [
+            _Heading(len(m.group(1)), line[m.end() :].strip(), i, i + 1)
+            for i, line in enumerate(lines)
+            if (m := _ATX.match(line))
+        ]
+    return _parsed_headings(body)
+
+
+def _parsed_headings(body: str) -> list[_Heading]:
     tokens = _MD.parse(body)
     out = []
     for i, tok in enumerate(tokens):
@@ -132,7 +152,7 @@ def _links(
 ) -> list[Finding]:  # fmt: skip
     out: list[Finding] = []
     fence: str | None = None
-    root = content_dir.resolve()
+    root: Path | None = None  # resolved on the first relative link
     for i, line in enumerate(lines):
         m = _FENCE.match(line)
         if m:
@@ -149,6 +169,7 @@ def _links(
             if not rel:
                 continue
             target = (path.parent / rel).resolve()
+            root = root or content_dir.resolve()
             what = "画像" if image else "リンク先"
             if not target.is_relative_to(root) or not target.is_file():
                 out.append(Finding(
