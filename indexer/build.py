@@ -14,17 +14,19 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
+from pathlib import Path
 from typing import Any
 
 from meilisearch.errors import MeilisearchApiError, MeilisearchError
 
 from indexer.documents import Analyzer
 from indexer.settings import differs
+from indexer.stream import Streamed, stream
 from kb import meili
-from kb.cache import IndexState
+from kb.cache import CachedCase, IndexState
 from kb.case import Case
 from kb.config import Settings
-from kb.errors import IndexingError, SearchUnavailable
+from kb.errors import ContentErrors, IndexingError, SearchUnavailable
 from kb.taxonomy import Taxonomy
 
 BATCH = 500  # documents per Meilisearch task
@@ -34,6 +36,12 @@ IN_FLIGHT = 8  # Meilisearch tasks enqueued but not yet awaited
 BUILD_SUFFIX = "__build_"
 
 Progress = Callable[[int], None]
+Item = Case | CachedCase  # a case to index; CachedCase is unpickled only when sent
+
+
+def full(items: Sequence[Item]) -> list[Case]:
+    """The Case of every item (cached ones unpickled, or read again if their cache is gone)."""
+    return [c if isinstance(c, Case) else c.load() for c in items]
 
 
 @dataclass
@@ -113,6 +121,7 @@ class Builder:
         self.analyzer = analyzer
         self.name = settings.index_name
         self.timeout = settings.meili_timeout_s
+        self.streamed: Streamed | None = None  # what the last rebuild_files found
 
     # -- helpers -----------------------------------------------------------
     def _wait(self, task: Any) -> Any:
@@ -180,8 +189,40 @@ class Builder:
         return exc
 
     # -- public --------------------------------------------------------------
-    def rebuild(self, cases: Sequence[Case], progress: Progress | None = None) -> IndexReport:
+    def rebuild(self, items: Sequence[Item], progress: Progress | None = None) -> IndexReport:
         """Build every case into a fresh index, then swap it in atomically."""
+        cases = full(items)
+        hashes = {c.id: self.analyzer.doc_hash(c) for c in cases}
+        return self._rebuild(documents(self.analyzer, cases), lambda: hashes, progress)
+
+    def rebuild_files(
+        self, files: list[Path], taxonomy: Taxonomy, progress: Progress | None = None
+    ) -> IndexReport:
+        """``rebuild`` straight from the case files, streamed (indexer.stream): memory stays
+        flat however many cases there are. Raises ContentErrors with every problem found,
+        before the swap, so the live index keeps serving."""
+        out = Streamed()
+        self.streamed = out
+        batches = stream(
+            files, self.settings.content_dir, taxonomy, self.analyzer,
+            self.settings.max_file_bytes, out, BATCH,
+        )  # fmt: skip
+
+        def finish() -> dict[str, str]:
+            if out.errors:
+                raise ContentErrors(out.errors)
+            return out.hashes
+
+        return self._rebuild(batches, finish, progress)
+
+    def _rebuild(
+        self,
+        batches: Iterator[list[dict[str, Any]]],
+        finish: Callable[[], dict[str, str]],
+        progress: Progress | None,
+    ) -> IndexReport:
+        """Send ``batches`` into a fresh index; ``finish`` (id -> hash, or raise) decides
+        whether it is swapped in."""
         start = time.perf_counter()
         if self.state is not None:
             self.state.forget()
@@ -191,7 +232,8 @@ class Builder:
         self._create(tmp)
         try:
             self.apply_settings(tmp)
-            count = self._send(tmp, documents(self.analyzer, cases), progress)
+            count = self._send(tmp, batches, progress)
+            hashes = finish()
             if not self._exists(self.name):
                 self._create(self.name)
             self._wait(self.client.swap_indexes([{"indexes": [self.name, tmp]}]))
@@ -199,7 +241,7 @@ class Builder:
             # after the swap, tmp holds the old index; before it, the failed build
             with contextlib.suppress(IndexingError, SearchUnavailable, MeilisearchError):
                 self._wait(self.client.delete_index(tmp))
-        self._record({c.id: self.analyzer.doc_hash(c) for c in cases})
+        self._record(hashes)
         return IndexReport(added=count, rebuilt=True, seconds=time.perf_counter() - start)
 
     def _stale_builds(self) -> list[str]:
@@ -241,7 +283,7 @@ class Builder:
         if self.state is not None:
             self.state.save(self._version(), hashes)
 
-    def sync(self, cases: Sequence[Case], progress: Progress | None = None) -> IndexReport:
+    def sync(self, cases: Sequence[Item], progress: Progress | None = None) -> IndexReport:
         """Send only what changed since the last index; remove deleted cases."""
         if not self._exists(self.name):
             return self.rebuild(cases, progress)
@@ -249,13 +291,14 @@ class Builder:
         self.apply_settings(self.name)
         have, recorded = self.existing_hashes()
         report = IndexReport()
-        changed = []
+        changed: list[Item] = []
+        hashes = {c.id: self.analyzer.doc_hash(c) for c in cases}
         for case in cases:
             old = have.get(case.id)
             if old is None:
                 report.added += 1
                 changed.append(case)
-            elif old != self.analyzer.doc_hash(case):
+            elif old != hashes[case.id]:
                 report.updated += 1
                 changed.append(case)
             else:
@@ -264,14 +307,14 @@ class Builder:
         if self.state is not None and (changed or gone):
             self.state.forget()  # the index is about to change: the record is stale until saved
         if changed:
-            self._send(self.name, documents(self.analyzer, changed), progress)
+            self._send(self.name, documents(self.analyzer, full(changed)), progress)
         if gone:
             ids = ", ".join(f'"{i}"' for i in gone)  # ids are validated slugs
             index = self.client.index(self.name)
             self._wait(index.delete_documents(filter=f"id IN [{ids}]"))
             report.removed = len(gone)
         if self.state is not None and (changed or gone or not recorded):
-            self._record({c.id: self.analyzer.doc_hash(c) for c in cases})
+            self._record(hashes)
         report.seconds = time.perf_counter() - start
         return report
 

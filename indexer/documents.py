@@ -15,7 +15,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 
 from kb import normalize
 from kb.case import Case
@@ -25,6 +25,11 @@ from kb.taxonomy import Taxonomy
 from kb.thesaurus import Thesaurus, build_thesaurus, theme_concepts
 
 DOC_VERSION = "4"  # bump when the document shape changes
+
+
+class HasDigest(Protocol):
+    @property
+    def digest(self) -> str: ...
 
 
 @dataclass
@@ -100,7 +105,9 @@ class Analyzer:
             )
         return "\n".join(lines), "\n".join(marks)
 
-    def doc_hash(self, case: Case) -> str:
+    def doc_hash(self, case: Case | HasDigest) -> str:
+        """The hash a document is stored with: the file's digest under this analyzer (a
+        cached case needs no unpickling for it)."""
         return hashlib.sha256(f"{self.fingerprint}\n{case.digest}".encode()).hexdigest()[:32]
 
     def document(self, case: Case) -> dict[str, Any]:

@@ -57,6 +57,9 @@ INDEX_SETTINGS: dict[str, Any] = {
     "faceting": {"maxValuesPerFacet": 200, "sortFacetValuesBy": {"*": "count"}},
     "pagination": {"maxTotalHits": 5000},
     "proximityPrecision": "byWord",
+    # kb never calls /facet-search (facet counts come with each search): without its
+    # databases a one-document update has less to rewrite.
+    "facetSearch": False,
 }
 
 # Fields a search returns (the *_n fields stay on the server).

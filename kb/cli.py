@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, NoReturn, TypeVar
 
 import click
 
@@ -48,7 +48,38 @@ def _settings(content: Path | None) -> Settings:
     return load_settings(**({"content_dir": content} if content else {}))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The `kb` group; commands living in their own modules are imported only when named
+    (or listed by --help): `kb index` and `kb check` start without loading them."""
+
+    LAZY: ClassVar[dict[str, str]] = {  # command name -> module that defines it
+        "new": "kb.scaffold",
+        "bench": "kb.corpus",
+        "build-site": "kb.site",
+        "user": "kb.users_cli",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.LAZY:
+            _register(self.LAZY[cmd_name])
+        return super().get_command(ctx, cmd_name)
+
+
+def _register(module: str) -> None:
+    """Import a command module; site and users_cli decorate ``main`` themselves."""
+    import importlib
+
+    mod = importlib.import_module(module)
+    for name in ("new", "bench_group"):
+        command = getattr(mod, name, None)
+        if isinstance(command, click.Command):
+            main.add_command(command)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="kb")
 def main() -> None:
     """kb — 中小企業組合の事例データバンク。"""
@@ -167,24 +198,50 @@ def check(
 def index(rebuild: bool, content: Path | None) -> None:
     """content/ を検索索引に反映する（既定は差分のみ）。"""
     from indexer.build import open_builder
-    from kb.loader import load_for_index
+    from kb.errors import ContentErrors
+    from kb.loader import case_files, load_for_index
+    from kb.taxonomy import load_taxonomy
 
     settings = _settings(content)
-    taxonomy, result = load_for_index(settings)
-    if result.errors:
-        for err in result.errors:
-            click.echo(str(err), err=True)
-        click.echo(
-            f"{len(result.errors)} 件の問題があるため索引を更新しません（`kb check` で確認できます）",
-            err=True,
-        )
-        raise SystemExit(1)
-    builder = open_builder(settings, taxonomy)
-    with click.progressbar(
-        length=len(result.cases), label="索引作成", file=sys.stderr, show_pos=True
-    ) as bar:
-        run = builder.rebuild if rebuild else builder.sync
-        report = run(result.cases, progress=bar.update)
+    if rebuild:  # straight from the files, streamed: memory stays flat at any size
+        taxonomy = load_taxonomy(settings.content_dir)
+        files = case_files(settings.content_dir / "cases")
+        builder = open_builder(settings, taxonomy)
+        with click.progressbar(
+            length=len(files), label="索引作成（全件）", file=sys.stderr, show_pos=True
+        ) as bar:
+            try:
+                report = builder.rebuild_files(files, taxonomy, progress=bar.update)
+            except ContentErrors as exc:
+                _refuse(exc.errors)
+        _report(report)
+        return
+    # the changed documents go out first; recording what was validated can wait
+    taxonomy, result = load_for_index(settings, save_cache=False)
+    try:
+        if result.errors:
+            _refuse(result.errors)
+        builder = open_builder(settings, taxonomy)
+        with click.progressbar(
+            length=len(result.cases), label="索引作成", file=sys.stderr, show_pos=True
+        ) as bar:
+            report = builder.sync(result.cases, progress=bar.update)
+    finally:
+        result.save_cache()
+    _report(report)
+
+
+def _refuse(errors: list[Any]) -> NoReturn:
+    for err in errors:
+        click.echo(str(err), err=True)
+    click.echo(
+        f"{len(errors)} 件の問題があるため索引を更新しません（`kb check` で確認できます）",
+        err=True,
+    )
+    raise SystemExit(1)
+
+
+def _report(report: Any) -> None:
     click.echo(
         f"追加 {report.added} / 更新 {report.updated} / 削除 {report.removed} / "
         f"変更なし {report.unchanged}（{report.seconds:.1f} 秒"
@@ -364,12 +421,3 @@ def meili_status() -> None:
         click.echo(f"{key}: {value}")
     if not info.get("running"):
         raise SystemExit(3)
-
-
-# -- commands that live in their own modules ---------------------------------------
-# Each area registers its commands below with one line; keep this section last.
-# site and users_cli decorate `main` themselves (kb build-site, kb user …)
-from kb import corpus, scaffold, site, users_cli  # noqa: E402, F401
-
-main.add_command(scaffold.new)  # kb new (editors workflow)
-main.add_command(corpus.bench_group)  # kb bench corpus (benchmarks)

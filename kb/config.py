@@ -103,6 +103,14 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("KB_MEILI_TIMEOUT", "meili_timeout_s"),
         description="Seconds to wait for a Meilisearch task or start-up.",
     )
+    meili_max_indexing_memory: str = Field(
+        "1GiB",
+        pattern=r"^\d+\s*(B|[KMGT]i?B)$",
+        validation_alias=AliasChoices("KB_MEILI_MAX_INDEXING_MEMORY", "meili_max_indexing_memory"),
+        description="RAM the managed Meilisearch may use per indexing task (--max-indexing-memory). "
+        "Its default, two thirds of the machine, makes every one-document update prepare "
+        "buffers of 5 % of that (0.8 GB on 24 GB): 2-4 s of CPU instead of 0.05 s.",
+    )
     auth: Literal["password", "proxy"] = Field(
         "password",
         validation_alias=AliasChoices("KB_AUTH", "auth"),

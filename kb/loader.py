@@ -18,7 +18,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from kb import frontmatter
-from kb.cache import LoadCache, signature
+from kb.cache import IndexLoad, LoadCache, signature
 from kb.case import LOADER_FIELDS, Case, describe, did_you_mean
 from kb.config import Settings
 from kb.errors import ContentError
@@ -203,7 +203,8 @@ _Loaded = Case | list[ContentError]
 _PARALLEL_MIN = 400  # below this, starting worker processes costs more than it saves
 
 
-def _load_one(path: Path, content_dir: Path, taxonomy: Taxonomy, max_bytes: int) -> _Loaded:
+def load_one(path: Path, content_dir: Path, taxonomy: Taxonomy, max_bytes: int) -> _Loaded:
+    """One file's Case, or all of its problems."""
     try:
         return load_file(path, content_dir, taxonomy, max_bytes)
     except ContentError as exc:
@@ -214,7 +215,7 @@ def _load_one(path: Path, content_dir: Path, taxonomy: Taxonomy, max_bytes: int)
 
 def _load_chunk(args: tuple[list[Path], Path, Taxonomy, int]) -> list[_Loaded]:
     paths, content_dir, taxonomy, max_bytes = args
-    return [_load_one(p, content_dir, taxonomy, max_bytes) for p in paths]
+    return [load_one(p, content_dir, taxonomy, max_bytes) for p in paths]
 
 
 def _load_all(
@@ -240,7 +241,7 @@ def _load_all(
     workers = os.cpu_count() or 1
     paths = [files[i] for i in todo]
     if len(paths) < _PARALLEL_MIN or workers < 2:
-        loaded = [_load_one(p, content_dir, taxonomy, max_bytes) for p in paths]
+        loaded = [load_one(p, content_dir, taxonomy, max_bytes) for p in paths]
     else:
         chunks = [
             (paths[i : i + 100], content_dir, taxonomy, max_bytes)
@@ -269,36 +270,50 @@ def load_cases(
 
     Cross-file rules (duplicate ids) always consider the whole collection.
     """
+    files, selected = select_files(case_files(content_dir / "cases"), only)
+    return collect(files, _load_all(files, content_dir, taxonomy, max_bytes, cache), selected)
+
+
+def select_files(
+    files: list[Path], only: Iterable[Path] | None
+) -> tuple[list[Path], set[Path] | None]:
+    """The files to load for ``only`` (the tree plus those given) and the selected real paths."""
+    if only is None:
+        return files, None
+    only = list(only)
+    selected = {p.resolve() for p in only}
+    # one entry per real file, however the caller spelled its path
+    by_real = {p.resolve(): p for p in files}
+    for p in only:
+        by_real.setdefault(Path(p).resolve(), Path(p))
+    return sorted(by_real.values(), key=str), selected
+
+
+def duplicate_id(case_id: str, first: str, source: str, line: int | None) -> ContentError:
+    """The problem of a second file with an id already taken by ``first``."""
+    return ContentError(
+        f"id「{case_id}」が重複しています（{first} と同じ）",
+        path=source,
+        line=line,
+        field="id",
+        hint="どちらかの id（とファイル名）を変えてください",
+    )
+
+
+def collect(files: list[Path], loaded: list[_Loaded], selected: set[Path] | None) -> LoadResult:
+    """The cases and problems of loaded ``files``; duplicate ids are found across all of them."""
     result = LoadResult()
-    files = case_files(content_dir / "cases")
-    selected = {p.resolve() for p in only} if only is not None else None
-    if selected is not None:
-        # one entry per real file, however the caller spelled its path
-        by_real = {p.resolve(): p for p in files}
-        for p in only or []:
-            by_real.setdefault(Path(p).resolve(), Path(p))
-        files = sorted(by_real.values(), key=str)
     seen: dict[str, str] = {}
-    for path, loaded in zip(
-        files, _load_all(files, content_dir, taxonomy, max_bytes, cache), strict=True
-    ):
+    for path, item in zip(files, loaded, strict=True):
         report = selected is None or path.resolve() in selected
-        if not isinstance(loaded, Case):
+        if not isinstance(item, Case):
             if report:
-                result.errors.extend(loaded)
+                result.errors.extend(item)
             continue
-        case = loaded
+        case = item
         first = seen.get(case.id)
         if first is not None:
-            result.errors.append(
-                ContentError(
-                    f"id「{case.id}」が重複しています（{first} と同じ）",
-                    path=case.source,
-                    line=case.lines.get("id"),
-                    field="id",
-                    hint="どちらかの id（とファイル名）を変えてください",
-                )
-            )
+            result.errors.append(duplicate_id(case.id, first, case.source, case.lines.get("id")))
             continue
         seen[case.id] = case.source
         if report:
@@ -306,13 +321,51 @@ def load_cases(
     return result
 
 
-def load_for_index(settings: Settings) -> tuple[Taxonomy, LoadResult]:
-    """The taxonomy and cases `kb index` needs, reusing validated cases of unchanged files."""
+def load_for_index(settings: Settings, *, save_cache: bool = True) -> tuple[Taxonomy, IndexLoad]:
+    """The taxonomy and cases `kb index` needs: only files that are new or changed since
+    the last run are read and validated; unchanged ones come from the cache as CachedCase
+    (id and digest, the Case unpickled only if a document must be built from it).
+
+    With ``save_cache=False`` the caller saves the cache (``IndexLoad.save_cache``) later,
+    e.g. after the changed documents have been sent."""
+    from kb.cache import CachedCase, scan
     from kb.taxonomy import load_taxonomy
 
-    taxonomy = load_taxonomy(settings.content_dir)
-    cache = LoadCache(settings.data_dir, settings.content_dir, taxonomy.digest)
-    result = load_cases(
-        settings.content_dir, taxonomy, max_bytes=settings.max_file_bytes, cache=cache
+    content_dir, max_bytes = settings.content_dir, settings.max_file_bytes
+    taxonomy = load_taxonomy(content_dir)
+
+    def reload(path: Path) -> Case:
+        try:
+            return load_file(path, content_dir, taxonomy, max_bytes)
+        except _Problems as exc:
+            raise exc.problems[0] from exc
+
+    cache = LoadCache(settings.data_dir, content_dir, taxonomy.digest, reload)
+    files = scan(content_dir / "cases")
+    todo = [p for p, sig in files.items() if cache.fresh(p, sig) is None]
+    loaded = dict(
+        zip(todo, _load_all([Path(p) for p in todo], content_dir, taxonomy, max_bytes), strict=True)
     )
+    result = IndexLoad(cache=cache, files=set(files))
+    seen: dict[str, str] = {}
+    for path, sig in files.items():
+        item = loaded.get(path)
+        if item is None:
+            entry = cache.entries[path]
+            case: Case | CachedCase = CachedCase(cache, path, entry)
+            id_line = entry.id_line
+        elif isinstance(item, Case):
+            cache.put(path, item, sig)
+            case, id_line = item, item.lines.get("id")
+        else:
+            result.errors.extend(item)
+            continue
+        first = seen.get(case.id)
+        if first is not None:
+            result.errors.append(duplicate_id(case.id, first, case.source, id_line))
+            continue
+        seen[case.id] = case.source
+        result.cases.append(case)
+    if save_cache:
+        result.save_cache()
     return taxonomy, result

@@ -221,6 +221,7 @@ def _spawn(settings: Settings, p: _Paths, binary: Path, key: str) -> Connection 
         str(binary), "--db-path", str(p.meili / "data.ms"), "--http-addr", f"127.0.0.1:{port}",
         "--env", "production", "--no-analytics", "--log-level", "WARN",  # no line per request
         "--dump-dir", str(p.meili / "dumps"), "--snapshot-dir", str(p.meili / "snapshots"),
+        "--max-indexing-memory", settings.meili_max_indexing_memory,
     ]  # fmt: skip
     # Only the child's environment: drop stray MEILI_* settings, pass the key out of sight of
     # `ps`, and keep the log free of colour codes and backtraces.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,8 +11,10 @@ import pytest
 from indexer.build import BUILD_SUFFIX
 from indexer.documents import Analyzer
 from indexer.settings import INDEX_SETTINGS
+from kb.cache import CachedCase
 from kb.case import Case
 from kb.errors import IndexingError
+from kb.loader import load_for_index
 from tests.conftest import ContentTree, Indexed
 
 
@@ -50,13 +53,8 @@ def test_incremental_add_change_delete(
     assert (again.added, again.updated, again.removed, again.unchanged) == (0, 0, 0, 3)
 
 
-def test_unchanged_documents_are_not_sent(
-    content: ContentTree, indexed: Callable[[], Indexed], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    content.add("one")
-    content.add("two")
-    ix = indexed()
-    content.add("two", "## 背景\n書き換えた。")
+def spy_documents(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The ids of the cases documents are built from, from now on."""
     sent: list[str] = []
     real = Analyzer.document
 
@@ -65,6 +63,17 @@ def test_unchanged_documents_are_not_sent(
         return real(self, case)
 
     monkeypatch.setattr(Analyzer, "document", spy)
+    return sent
+
+
+def test_unchanged_documents_are_not_sent(
+    content: ContentTree, indexed: Callable[[], Indexed], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content.add("one")
+    content.add("two")
+    ix = indexed()
+    content.add("two", "## 背景\n書き換えた。")
+    sent = spy_documents(monkeypatch)
     report = ix.sync()
     assert sent == ["two"] and report.unchanged == 1 and report.updated == 1
 
@@ -182,3 +191,32 @@ def test_parallel_batched_rebuild_with_back_pressure(
         ix.rebuild()
     assert info.value.path == "content/cases/broken.md"
     assert sorted(ix.ids("倉庫", limit=50)) == reference
+
+
+def test_sync_and_rebuild_take_cached_cases(
+    content: ContentTree,
+    indexed: Callable[[], Indexed],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """What `kb index` passes: unchanged files as CachedCase, unpickled only when sent."""
+    content.add("keep", "## 背景\n変わらない倉庫の事例。")
+    content.add("edit", "## 背景\n古い本文。")
+    ix = indexed()
+    settings = ix.settings.model_copy(update={"data_dir": tmp_path / "data"})
+    load_for_index(settings)
+    content.add("edit", "## 背景\n冷凍車を共同購入。")
+    _, result = load_for_index(settings)
+    assert [type(c).__name__ for c in result.cases] == ["Case", "CachedCase"]  # edit, keep
+    loaded: list[str] = []
+    real_load = CachedCase.load
+    monkeypatch.setattr(CachedCase, "load", lambda self: loaded.append(self.id) or real_load(self))
+    sent = spy_documents(monkeypatch)
+    report = ix.builder.sync(result.cases)
+    assert (report.updated, report.unchanged) == (1, 1)
+    assert sent == ["edit"] and loaded == []
+    assert ix.ids("冷凍車") == ["edit"]
+
+    rebuilt = ix.builder.rebuild(result.cases)
+    assert rebuilt.added == 2 and loaded == ["keep"]
+    assert ix.ids("倉庫") == ["keep"] and ix.ids("冷凍車") == ["edit"]

@@ -12,9 +12,11 @@ import pytest
 from click.testing import CliRunner, Result
 
 from kb import meili
+from kb.cache import LoadCache
 from kb.cli import main
 from kb.config import ENV_NAMES, load_settings
 from kb.errors import IndexingError
+from kb.taxonomy import load_taxonomy
 from tests.conftest import ROOT, ContentTree, case_text
 
 # a body `kb check` accepts for kind "case" (its structure checks want these sections)
@@ -188,6 +190,24 @@ def test_index_refuses_invalid_content(env: dict[str, str | None], content: Cont
     assert (
         "content/cases/bad.md:8: year:" in result.stderr and "索引を更新しません" in result.stderr
     )
+
+
+def test_index_sends_an_edit_and_caches_what_was_valid(
+    env: dict[str, str | None], content: ContentTree
+) -> None:
+    content.add("a", "## 背景\n共同倉庫を運営した。")
+    bad = content.add("bad", year=1800)
+    assert run(env, "index").exit_code == 1  # refused, but the valid file is cached
+    taxonomy = load_taxonomy(content.root)
+    cache = LoadCache(Path(str(env["KB_DATA_DIR"])), content.root, taxonomy.digest)
+    assert list(cache.entries) == [str(content.root / "cases" / "a.md")]
+    bad.unlink()
+    assert "追加 1 / 更新 0" in run(env, "index").stdout
+    content.add("a", "## 背景\n冷凍車を共同購入した。")
+    edited = run(env, "index")
+    assert edited.exit_code == 0 and "追加 0 / 更新 1 / 削除 0 / 変更なし 0" in edited.stdout
+    found = json.loads(run(env, "search", "冷凍車", "--json").stdout)
+    assert [h["id"] for h in found["hits"]] == ["a"]
 
 
 # -- search ------------------------------------------------------------------------

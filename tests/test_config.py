@@ -61,6 +61,7 @@ def test_blank_meili_url_means_managed(monkeypatch: pytest.MonkeyPatch) -> None:
         ({"KB_INDEX": "bad name!"}, "KB_INDEX"),
         ({"KB_MAX_FILE_BYTES": "-1"}, "KB_MAX_FILE_BYTES"),
         ({"KB_MEILI_TIMEOUT": "soon"}, "KB_MEILI_TIMEOUT"),
+        ({"KB_MEILI_MAX_INDEXING_MEMORY": "lots"}, "KB_MEILI_MAX_INDEXING_MEMORY"),
     ],
 )
 def test_invalid_values_name_the_key(

@@ -103,6 +103,15 @@ def test_start_is_healthy_and_key_is_private_and_reused(settings: Settings) -> N
     assert meili._version(again.url, again.key) is not None
 
 
+def test_managed_server_limits_its_indexing_memory(settings: Settings) -> None:
+    s = settings.model_copy(update={"meili_max_indexing_memory": "512MiB"})
+    meili.start(s)
+    pid = _pid_record(s)["pid"]
+    args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    assert args[args.index(b"--max-indexing-memory") + 1] == b"512MiB"
+    assert meili.stop(s)
+
+
 def test_start_twice_returns_the_running_server(settings: Settings) -> None:
     first = meili.start(settings)
     pid = _pid_record(settings)["pid"]
