@@ -21,7 +21,6 @@ FILTERABLE = [
     "visibility",
     "tags",
     "featured",
-    "id",
 ]
 
 FACETS = ["themes", "prefecture", "industry", "organization_type", "programs", "kind", "year"]
