@@ -125,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=3, help="runs per figure (rebuilds above 5,000: 1)")
     ap.add_argument("--seconds", type=float, default=3.0, help="wrk duration per run")
     ap.add_argument("--concurrency", default="1,8,32")
-    ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    # production layout (docs/DEPLOY.md): two app workers per core
+    ap.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
     ap.add_argument("--command", default="make bench", help="command shown in the report")
