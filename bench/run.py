@@ -129,12 +129,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
-    ap.add_argument("--command", default="make bench", help="command shown in the report")
+    ap.add_argument("--command", help="command shown in the report (default: this one)")
     ap.add_argument(
         "--merge", action="store_true",
         help="keep the other sizes' figures from the last results.json (add one size later)",
     )  # fmt: skip
     args = ap.parse_args(argv)
+    if args.command is None:
+        args.command = " ".join(["python -m bench.run", *(sys.argv[1:] if argv is None else argv)])
     sizes = [int(x) for x in args.sizes.split(",")]
     conc = tuple(int(x) for x in args.concurrency.split(","))
     started = time.time()
@@ -148,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         for key in ("incremental", "relevance", "search_page"):
             if key in old:
                 data[key] = old[key]
+        data["history"] = old.get("history", [])
         data["sizes"] = sorted(set(old.get("sizes", [])) | set(sizes))
     s0 = bench_settings(ROOT / "content", "bench-probe")
     meili.start(s0)
@@ -187,6 +190,11 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         meili.stop(s0)
     data["elapsed_s"] = time.time() - started
+    data.setdefault("history", []).append({  # what each run that made these figures did
+        "command": args.command, "sizes": sizes, "runs": args.runs,
+        "started": time.strftime("%Y-%m-%d %H:%M", time.localtime(started)),
+        "minutes": round(data["elapsed_s"] / 60, 1),
+    })  # fmt: skip
     table = write_report(data, args.out)
     (BENCH_DATA / "results.json").write_text(
         json.dumps(data, ensure_ascii=False, indent=1, default=str)
