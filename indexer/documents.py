@@ -69,12 +69,9 @@ class Analyzer:
         concepts = dict.fromkeys(m.concept for m in self.thesaurus.matches(units))
         return " ".join([*terms, *concepts])
 
-    def field(self, text: str) -> str:
-        """A whole text, one normalized line per sentence (empty lines kept for alignment)."""
-        return self.field_and_marks(text)[0]
-
     def field_and_marks(self, text: str) -> tuple[str, str]:
-        """``field(text)``, and line for line where its sentence and terms stand in ``text``.
+        """A whole text as one normalized line per sentence (empty lines kept for alignment),
+        and line for line where its sentence and terms stand in ``text``.
 
         The text is analysed in one pass; each word goes to the sentence it starts in. A marks
         line is ``a,b`` (the sentence), then ``s,e`` for each term of the normalized line, then

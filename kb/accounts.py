@@ -103,7 +103,10 @@ class AccountStore:
             try:
                 yield self._reader()
             except sqlite3.Error as exc:
-                self._local.reader = None
+                broken = getattr(self._local, "reader", None)
+                self._local.reader = None  # the next read opens a fresh connection
+                if broken is not None:
+                    broken[1].close()
                 raise AccountError(f"アカウントファイルのエラー: {exc}", path=self.path) from exc
             return
         conn = self._open()

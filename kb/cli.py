@@ -52,11 +52,12 @@ class _Commands(click.Group):
     """The `kb` group; commands living in their own modules are imported only when named
     (or listed by --help): `kb index` and `kb check` start without loading them."""
 
-    LAZY: ClassVar[dict[str, str]] = {  # command name -> module that defines it
-        "new": "kb.scaffold",
-        "bench": "kb.corpus",
-        "build-site": "kb.site",
-        "user": "kb.users_cli",
+    # command name -> (module, its command object; None: the module decorates ``main``)
+    LAZY: ClassVar[dict[str, tuple[str, str | None]]] = {
+        "new": ("kb.scaffold", "new"),
+        "bench": ("kb.corpus", "bench_group"),
+        "build-site": ("kb.site", None),
+        "user": ("kb.users_cli", None),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -64,19 +65,13 @@ class _Commands(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands and cmd_name in self.LAZY:
-            _register(self.LAZY[cmd_name])
+            import importlib
+
+            module, attr = self.LAZY[cmd_name]
+            loaded = importlib.import_module(module)
+            if attr is not None:
+                self.add_command(getattr(loaded, attr), cmd_name)
         return super().get_command(ctx, cmd_name)
-
-
-def _register(module: str) -> None:
-    """Import a command module; site and users_cli decorate ``main`` themselves."""
-    import importlib
-
-    mod = importlib.import_module(module)
-    for name in ("new", "bench_group"):
-        command = getattr(mod, name, None)
-        if isinstance(command, click.Command):
-            main.add_command(command)
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})

@@ -65,7 +65,7 @@ def test_empty_query_leaves_text_plain(a: Analyzer) -> None:
 
 def test_snippet_picks_the_sentence_with_the_most_query_terms(a: Analyzer) -> None:
     body = "一文目でＤＸを始めた。二文目でＤＸとＢＣＰを進めた。三文目。"
-    hit = {"body_text": body, "summary": "要約。", "body_n": a.field(body)}
+    hit = {"body_text": body, "summary": "要約。", "body_n": a.field_and_marks(body)[0]}
     assert snippet(hit, parse_query("DX", a), a) == "一文目で<mark>ＤＸ</mark>を始めた。"
     both = snippet(hit, parse_query("DX 事業継続計画", a), a)
     assert both == "二文目で<mark>ＤＸ</mark>と<mark>ＢＣＰ</mark>を進めた。"
@@ -83,7 +83,11 @@ def test_best_line_needs_whole_terms_and_phrases(a: Analyzer) -> None:
 
 
 def test_snippet_falls_back_to_the_summary(a: Analyzer) -> None:
-    hit = {"body_text": "本文。", "summary": "ＤＸの要約。", "body_n": a.field("本文。")}
+    hit = {
+        "body_text": "本文。",
+        "summary": "ＤＸの要約。",
+        "body_n": a.field_and_marks("本文。")[0],
+    }
     assert snippet(hit, parse_query("DX", a), a) == "<mark>ＤＸ</mark>の要約。"
 
 
@@ -110,5 +114,10 @@ def test_stored_marks_give_the_same_snippets_as_analysing_again(a: Analyzer) -> 
 
 def test_marks_that_do_not_line_up_fall_back_to_analysis(a: Analyzer) -> None:
     body = "ＤＸを進めた。"
-    hit = {"body_text": body, "summary": "", "body_n": a.field(body), "body_marks": "0,7 0,2"}
+    hit = {
+        "body_text": body,
+        "summary": "",
+        "body_n": a.field_and_marks(body)[0],
+        "body_marks": "0,7 0,2",
+    }
     assert snippet(hit, parse_query("DX", a), a) == "<mark>ＤＸ</mark>を進めた。"
