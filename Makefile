@@ -31,8 +31,8 @@ test: setup lint
 	$(PY) -m pytest
 
 lint: setup
-	$(VENV)/bin/ruff check kb indexer web tests
-	$(VENV)/bin/ruff format --check kb indexer web tests
+	$(VENV)/bin/ruff check kb indexer web tests bench
+	$(VENV)/bin/ruff format --check kb indexer web tests bench
 	$(VENV)/bin/mypy
 
 format: setup

@@ -103,10 +103,11 @@ def _free_port() -> int:
 
 
 def serve(s: Settings, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+    """`kb serve` as docs/DEPLOY.md runs it: several workers, no access log (the proxy's)."""
     port = _free_port()
     kb = str(ROOT / ".venv" / "bin" / "kb")
     proc = subprocess.Popen(
-        [kb, "serve", "--workers", str(workers), "--port", str(port)],
+        [kb, "serve", "--workers", str(workers), "--no-access-log", "--port", str(port)],
         env=env_for(s), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"

@@ -154,9 +154,9 @@ def write_report(data: dict[str, Any], out: Path) -> str:
     ))  # fmt: skip
     parts += [
         "",
-        f"`kb serve --workers {data['args']['workers']}` (uvicorn), facets on, the evaluation "
-        "queries of section 4 plus a filtered and an empty query in rotation; *raw* replays the exact "
-        "Meilisearch request kb makes for each (captured from `Searcher`).",
+        f"`kb serve --workers {data['args']['workers']} --no-access-log` (uvicorn), facets on, "
+        "the evaluation queries of section 4 plus a filtered and an empty query in rotation; "
+        "*raw* replays the exact Meilisearch request kb makes for each (captured from `Searcher`).",
         "",
     ]
     rel = data["relevance"]

@@ -327,10 +327,20 @@ def search(
 @click.option("--port", type=int, default=None, help="ポート（既定: KB_PORT または 8000）")
 @click.option("--workers", type=int, default=1, show_default=True, help="ワーカープロセス数")
 @click.option("--watch", is_flag=True, help="事例ファイルの保存を監視して索引を更新する")
+@click.option(
+    "--access-log/--no-access-log",
+    default=None,
+    help="リクエストごとのログを出す／出さない（既定: KB_ACCESS_LOG または出す）",
+)
 @content_option
 @handles_errors
 def serve(
-    host: str | None, port: int | None, workers: int, watch: bool, content: Path | None
+    host: str | None,
+    port: int | None,
+    workers: int,
+    watch: bool,
+    access_log: bool | None,
+    content: Path | None,
 ) -> None:
     """Web アプリと API を起動する。"""
     from kb import meili
@@ -345,7 +355,8 @@ def serve(
         click.echo(f"{settings.content_dir} の変更を監視しています", err=True)
     if content:
         os.environ["KB_CONTENT_DIR"] = str(content)  # for the worker processes
-    run(host or settings.host, port or settings.port, workers)
+    log = settings.access_log if access_log is None else access_log
+    run(host or settings.host, port or settings.port, workers, access_log=log)
 
 
 @main.command()

@@ -77,6 +77,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("KB_PORT", "port"),
         description="Port `kb serve` listens on.",
     )
+    access_log: bool = Field(
+        True,
+        validation_alias=AliasChoices("KB_ACCESS_LOG", "access_log"),
+        description="Whether `kb serve` logs every request; behind a reverse proxy that "
+        "logs them already, false saves the app that work.",
+    )
     edit_url: str = Field(
         "",
         validation_alias=AliasChoices("KB_EDIT_URL", "edit_url"),

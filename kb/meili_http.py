@@ -5,18 +5,21 @@ which costs several milliseconds per search, more than Meilisearch's own work on
 2,000-case index. A search is the one call on the hot path, so it goes through the
 standard library's ``http.client`` instead: one connection per thread, kept open, each
 request written in one piece (headers and body), TCP_NODELAY set. That measured half the
-CPU of a urllib3 pool here. Everything else (indexing, settings, tasks, keys) keeps using
-the official client.
+CPU of a urllib3 pool here. Bodies go through orjson: an answer carries the text of every
+hit (about 80 KB for 20 hits), which the standard ``json`` module read in 0.27 ms and
+orjson in 0.12 ms. Everything else (indexing, settings, tasks, keys) keeps using the
+official client.
 """
 
 from __future__ import annotations
 
 import http.client
-import json
 import socket
 import threading
 import urllib.parse
 from typing import Any
+
+import orjson
 
 from kb.errors import SearchUnavailable
 
@@ -41,11 +44,11 @@ class SearchClient:
     def search(self, index_uid: str, q: str, params: dict[str, Any]) -> dict[str, Any]:
         """One search; Meilisearch's errors and unreachable servers become SearchUnavailable."""
         path = f"{self._prefix}/indexes/{urllib.parse.quote(index_uid, safe='')}/search"
-        body = json.dumps({"q": q, **params}, ensure_ascii=False).encode()
+        body = orjson.dumps({"q": q, **params})
         status, raw = self._post(path, body)
         try:
-            data = json.loads(raw)
-        except ValueError as exc:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
             raise SearchUnavailable(
                 f"検索サーバーの応答を読めません（HTTP {status}）", hint=UNREACHABLE_HINT
             ) from exc

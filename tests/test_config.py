@@ -21,6 +21,7 @@ def test_defaults() -> None:
     assert s.content_dir == Path("content") and s.data_dir == Path(".data")
     assert s.index_name == "cases" and s.port == 8000 and s.host == "127.0.0.1"
     assert s.meili_url is None and not s.external and s.cases_dir == Path("content/cases")
+    assert s.access_log is True
 
 
 def test_every_field_has_an_upper_case_env_name_and_a_description() -> None:
@@ -33,10 +34,12 @@ def test_environment_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KB_CONTENT_DIR", "/srv/content")
     monkeypatch.setenv("KB_INDEX", "other")
     monkeypatch.setenv("KB_PORT", "8080")
+    monkeypatch.setenv("KB_ACCESS_LOG", "false")
     monkeypatch.setenv("MEILI_URL", "http://search:7700/")
     monkeypatch.setenv("MEILI_MASTER_KEY", "k")
     s = load_settings()
     assert s.content_dir == Path("/srv/content") and s.index_name == "other" and s.port == 8080
+    assert s.access_log is False
     assert s.meili_url == "http://search:7700" and s.external
 
 
@@ -62,6 +65,7 @@ def test_blank_meili_url_means_managed(monkeypatch: pytest.MonkeyPatch) -> None:
         ({"KB_MAX_FILE_BYTES": "-1"}, "KB_MAX_FILE_BYTES"),
         ({"KB_MEILI_TIMEOUT": "soon"}, "KB_MEILI_TIMEOUT"),
         ({"KB_MEILI_MAX_INDEXING_MEMORY": "lots"}, "KB_MEILI_MAX_INDEXING_MEMORY"),
+        ({"KB_ACCESS_LOG": "sometimes"}, "KB_ACCESS_LOG"),
     ],
 )
 def test_invalid_values_name_the_key(

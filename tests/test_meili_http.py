@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import socket
+import threading
 from unittest import mock
 
 import pytest
@@ -77,3 +78,26 @@ def test_a_failing_request_on_a_fresh_connection_is_not_retried(ix):
     ):
         client.search(ix.settings.index_name, "", {})
     assert calls == [1]
+
+
+def test_an_answer_that_is_not_json_is_search_unavailable():
+    # a proxy's HTML error page in place of Meilisearch, say
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        client = SearchClient(f"http://127.0.0.1:{server.getsockname()[1]}", None, 5)
+
+        def answer() -> None:
+            conn, _ = server.accept()
+            with conn:
+                conn.recv(65536)
+                body = b"<html>502 Bad Gateway</html>"
+                head = f"HTTP/1.1 502 Bad Gateway\r\nContent-Length: {len(body)}\r\n\r\n"
+                conn.sendall(head.encode() + body)
+
+        thread = threading.Thread(target=answer)
+        thread.start()
+        with pytest.raises(SearchUnavailable, match=r"応答を読めません（HTTP 502）") as err:
+            client.search("kb", "", {})
+        thread.join()
+    assert err.value.hint

@@ -10,10 +10,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kb.errors import KbError, QueryError
+from web.responses import JSONResponse
 
 _TITLES = {
     400: "リクエストが正しくありません",

@@ -26,7 +26,7 @@ class _Config(uvicorn.Config):
         return sock
 
 
-def run(host: str, port: int, workers: int = 1) -> None:
+def run(host: str, port: int, workers: int = 1, *, access_log: bool = True) -> None:
     config = _Config(
         APP,
         factory=True,
@@ -35,6 +35,7 @@ def run(host: str, port: int, workers: int = 1) -> None:
         workers=workers,
         proxy_headers=False,  # web/auth.py applies X-Forwarded-* from KB_TRUSTED_PROXIES only
         log_level="info",
+        access_log=access_log,
     )
     if config.workers > 1:
         Multiprocess(config, sockets=[config.bind_socket()]).run()

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import JSONResponse
 
 from kb import meili
 from kb.search import Searcher
 from web.deps import Services, services
+from web.responses import JSONResponse
 
 router = APIRouter()
 

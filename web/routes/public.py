@@ -10,10 +10,11 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 
 from kb.errors import NotFoundError
 from web.portal import Portal, PortalUrls, body_html
+from web.responses import JSONResponse
 
 router = APIRouter()
 URLS = PortalUrls()
