@@ -10,7 +10,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from kb import meili
+from kb import meili, meili_server
 from kb.config import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,6 +77,6 @@ def median_dict(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def drop_index(s: Settings, name: str) -> None:
-    client = meili.client(meili.ensure(s), s.meili_timeout_s)
+    client = meili.client(meili_server.ensure(s), s.meili_timeout_s)
     with contextlib.suppress(Exception):  # an absent index is fine
         meili.wait_task(client, client.delete_index(name).task_uid, s.meili_timeout_s)

@@ -25,7 +25,7 @@ import indexer.build as build
 from bench.common import settings
 from indexer.documents import Analyzer
 from indexer.stream import Streamed
-from kb import meili
+from kb import meili, meili_server
 from kb.loader import case_files, load_cases
 from kb.taxonomy import load_taxonomy
 
@@ -45,7 +45,7 @@ def measure(content: Path, index: str, sync: bool = False) -> dict[str, Any]:
     t0 = time.perf_counter()
     taxonomy = load_taxonomy(content)
     analyzer = Analyzer.create(taxonomy)
-    conn = meili.ensure(s)
+    conn = meili_server.ensure(s)
     client = meili.client(conn, s.meili_timeout_s)
     builder = build.Builder(s, conn, analyzer)
     files = case_files(content / "cases")

@@ -21,7 +21,7 @@ import yaml
 from bench.common import ROOT, drop_index, settings
 from indexer.build import Builder
 from indexer.documents import Analyzer
-from kb import meili
+from kb import meili, meili_server
 from kb.loader import load_cases
 from kb.search import Searcher
 from kb.taxonomy import load_taxonomy
@@ -67,7 +67,7 @@ def evaluate(content: Path, queries: list[dict[str, Any]]) -> dict[str, Any]:
     taxonomy = load_taxonomy(content)
     result = load_cases(content, taxonomy, max_bytes=s.max_file_bytes)
     analyzer = Analyzer.create(taxonomy)
-    conn = meili.ensure(s)
+    conn = meili_server.ensure(s)
     client = meili.client(conn, s.meili_timeout_s)
     Builder(s, conn, analyzer).rebuild(result.cases)
     docs = analyzer.documents(result.cases)

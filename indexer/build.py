@@ -22,7 +22,7 @@ from meilisearch.errors import MeilisearchApiError, MeilisearchError
 from indexer.documents import Analyzer
 from indexer.settings import differs
 from indexer.stream import Streamed, stream
-from kb import meili
+from kb import meili, meili_server
 from kb.cache import CachedCase, IndexState
 from kb.case import Case
 from kb.config import Settings
@@ -321,6 +321,6 @@ class Builder:
 
 def open_builder(settings: Settings, taxonomy: Taxonomy) -> Builder:
     """A Builder on the configured Meilisearch (started if managed), recording its state."""
-    conn = meili.ensure(settings)
+    conn = meili_server.ensure(settings)
     state = IndexState(settings.data_dir, conn.url, settings.index_name)
     return Builder(settings, conn, Analyzer.create(taxonomy), state)

@@ -56,8 +56,9 @@ class _Commands(click.Group):
     LAZY: ClassVar[dict[str, tuple[str, str | None]]] = {
         "new": ("kb.scaffold", "new"),
         "bench": ("kb.corpus", "bench_group"),
-        "build-site": ("kb.site", None),
+        "build-site": ("web.site", None),
         "user": ("kb.users_cli", None),
+        "meili": ("kb.meili_cli", None),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -95,39 +96,6 @@ def _format_finding(item: Any, fmt: str) -> str:
     return str(item)
 
 
-def changed_files(ref: str, content_dir: Path) -> list[Path]:
-    """Case files under ``content_dir`` changed since git ``ref`` (committed, staged,
-    unstaged or untracked); every case file when taxonomy.yml or synonyms.yml changed."""
-    import subprocess
-
-    from kb.loader import case_files
-
-    def git(*args: str) -> list[str]:
-        try:
-            done = subprocess.run(
-                ["git", *args], cwd=content_dir, capture_output=True, text=True, check=True
-            )
-        except FileNotFoundError as exc:
-            raise KbError("git が見つかりません", hint="git をインストールしてください") from exc
-        except subprocess.CalledProcessError as exc:
-            raise KbError(
-                f"git {' '.join(args)} に失敗しました: {exc.stderr.strip()}",
-                hint=f"--changed-since の参照（{ref}）が存在するか確認してください"
-                "（CI では fetch-depth: 0 で取得します）",
-            ) from exc
-        return [line for line in done.stdout.splitlines() if line.strip()]
-
-    top = Path(git("rev-parse", "--show-toplevel")[0])
-    names = git("diff", "--name-only", "--diff-filter=ACMRT", ref, "--", ".")
-    names += git("ls-files", "--others", "--exclude-standard", "--full-name", "--", ".")
-    root = content_dir.resolve()
-    changed = {(top / n).resolve() for n in names}
-    if changed & {root / "taxonomy.yml", root / "synonyms.yml"}:
-        return case_files(root / "cases")
-    cases = set(case_files(root / "cases"))
-    return sorted(p for p in changed if p in cases)
-
-
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option(
@@ -150,6 +118,7 @@ def check(
     paths: tuple[Path, ...], fmt: str, strict: bool, ref: str | None, content: Path | None
 ) -> None:  # fmt: skip
     """事例ファイルを検証する（エラーがあれば終了コード 1）。"""
+    from kb.changes import changed_files
     from kb.checks import run_checks
 
     settings = _settings(content)
@@ -250,11 +219,11 @@ def _report(report: Any) -> None:
 
 def make_searcher(settings: Settings) -> Any:
     from indexer.documents import Analyzer
-    from kb import meili
+    from kb import meili, meili_server
     from kb.search import Searcher
     from kb.taxonomy import load_taxonomy
 
-    conn = meili.ensure(settings)
+    conn = meili_server.ensure(settings)
     analyzer = Analyzer.create(load_taxonomy(settings.content_dir))
     return Searcher(meili.client(conn, settings.meili_timeout_s), settings.index_name, analyzer)
 
@@ -343,11 +312,11 @@ def serve(
     content: Path | None,
 ) -> None:
     """Web アプリと API を起動する。"""
-    from kb import meili
+    from kb import meili_server
     from web.server import run
 
     settings = _settings(content)
-    meili.ensure(settings)
+    meili_server.ensure(settings)
     if watch:
         from kb.watch import Watcher
 
@@ -377,53 +346,3 @@ def preview(path: Path, port: int, content: Path | None) -> None:
     uvicorn.run(
         create_preview_app(settings, path), host="127.0.0.1", port=port, log_level="warning"
     )
-
-
-# -- meili -----------------------------------------------------------------------
-
-
-@main.group("meili")
-def meili_group() -> None:
-    """kb が管理する Meilisearch を操作する。"""
-
-
-@meili_group.command("install")
-@handles_errors
-def meili_install() -> None:
-    """固定版の Meilisearch を取得し、ハッシュを検証する。"""
-    from kb import meili
-
-    click.echo(str(meili.install(load_settings())))
-
-
-@meili_group.command("start")
-@handles_errors
-def meili_start() -> None:
-    """Meilisearch を起動する（起動済みならそのまま）。"""
-    from kb import meili
-
-    conn = meili.start(load_settings())
-    click.echo(f"起動しています: {conn.url}")
-
-
-@meili_group.command("stop")
-@handles_errors
-def meili_stop() -> None:
-    """Meilisearch を停止する。"""
-    from kb import meili
-
-    stopped = meili.stop(load_settings())
-    click.echo("停止しました" if stopped else "起動していません")
-
-
-@meili_group.command("status")
-@handles_errors
-def meili_status() -> None:
-    """Meilisearch の状態を表示する。"""
-    from kb import meili
-
-    info = meili.status(load_settings())
-    for key, value in info.items():
-        click.echo(f"{key}: {value}")
-    if not info.get("running"):
-        raise SystemExit(3)

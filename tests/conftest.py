@@ -1,5 +1,5 @@
 """Shared fixtures: one real Meilisearch for the session, started by the same code path
-the app uses (kb.meili.start) on a free loopback port in a temp dir, plus helpers
+the app uses (kb.meili_server.start) on a free loopback port in a temp dir, plus helpers
 to write small content trees and index them."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 
 from indexer.build import Builder
 from indexer.documents import Analyzer
-from kb import meili
+from kb import meili, meili_server
 from kb.config import Settings, load_settings
 from kb.loader import load_cases
 from kb.search import Searcher
@@ -43,9 +43,9 @@ def meili_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         if os.environ.get("CI"):
             raise
         pytest.skip(f"NO MEILISEARCH BINARY ({exc}); run `make setup`")
-    meili.start(settings)
+    meili_server.start(settings)
     yield data
-    meili.stop(settings)
+    meili_server.stop(settings)
 
 
 @pytest.fixture
@@ -139,7 +139,7 @@ class Indexed:
         self.settings = settings
         self.taxonomy = load_taxonomy(settings.content_dir)
         self.analyzer = Analyzer.create(self.taxonomy)
-        self.conn = meili.ensure(settings)
+        self.conn = meili_server.ensure(settings)
         self.client = meili.client(self.conn, settings.meili_timeout_s)
         self.builder = Builder(settings, self.conn, self.analyzer)
         self.searcher = Searcher(self.client, settings.index_name, self.analyzer)

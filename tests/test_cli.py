@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from kb import meili
+from kb import meili, meili_server
 from kb.cache import LoadCache
 from kb.cli import main
 from kb.config import ENV_NAMES, load_settings
@@ -47,7 +47,7 @@ def drop(env: dict[str, str | None]) -> None:
         meili_url=None,
         meili_master_key=None,
     )
-    client = meili.client(meili.ensure(settings), 30)
+    client = meili.client(meili_server.ensure(settings), 30)
     with contextlib.suppress(IndexingError):  # tests that never indexed have nothing to drop
         meili.wait_task(client, client.delete_index(str(env["KB_INDEX"])).task_uid, 30)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kb import meili, meili_binary
+from kb import meili_binary, meili_server
 from kb.errors import MeiliSetupError
 from tests.test_meili import BINARY, LINUX_X64, NO_BINARY, _settings
 
@@ -19,7 +19,7 @@ def test_meili_bin_missing_names_meili_bin(tmp_path: Path) -> None:
     with pytest.raises(MeiliSetupError, match="MEILI_BIN"):
         meili_binary.find_binary(s)
     with pytest.raises(MeiliSetupError, match="MEILI_BIN"):
-        meili.start(s)
+        meili_server.start(s)
     not_exec = tmp_path / "meilisearch"
     not_exec.write_text("#!/bin/sh\n")
     with pytest.raises(MeiliSetupError, match="MEILI_BIN"):

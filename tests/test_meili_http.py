@@ -9,7 +9,7 @@ from unittest import mock
 
 import pytest
 
-from kb import meili
+from kb import meili_server
 from kb.errors import SearchUnavailable
 from kb.meili_http import SearchClient
 
@@ -22,7 +22,7 @@ def ix(content, indexed):
 
 
 def _client(ix) -> SearchClient:
-    conn = meili.ensure(ix.settings)
+    conn = meili_server.ensure(ix.settings)
     return SearchClient(conn.url, conn.key, 10)
 
 

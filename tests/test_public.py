@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from meilisearch.errors import MeilisearchApiError
 
-from kb import meili
+from kb import meili, meili_server
 from kb.loader import load_cases
 from kb.taxonomy import load_taxonomy
 from tests.conftest import ContentTree, Indexed, session_settings
@@ -97,7 +97,7 @@ def test_public_reads_use_a_search_only_key(site: Any) -> None:
     site.http.get("/public/")
     portal = site.http.app.state.portal
     key = portal.searcher().client.config.api_key
-    master = meili.connection(site.settings)
+    master = meili_server.connection(site.settings)
     assert master is not None and key != master.key
     found = [k for k in site.client.get_keys({"limit": 1000}).results if k.key == key]
     assert found and found[0].actions == ["search"]

@@ -1,4 +1,4 @@
-"""kb.site / `kb build-site`: the static public portal."""
+"""web.site / `kb build-site`: the static public portal."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from kb.cli import main
 from kb.config import load_settings
 from kb.errors import KbError
-from kb.site import build_site
 from tests.conftest import ContentTree
+from web.site import build_site
 
 
 @pytest.fixture

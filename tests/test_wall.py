@@ -20,11 +20,11 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kb.site import build_site
 from tests.conftest import ContentTree, Indexed, session_settings
 from web.app import create_app
 from web.portal import HIT_FIELDS, PUBLIC_FIELDS
 from web.security import protect
+from web.site import build_site
 
 CANARIES = ["KANARIA7731", "極秘売上高九億円", "canary-org-内部組合", "canary-tag-x9"]
 INTERNAL_IDS = ["secret-kanaria-1", "secret-kanaria-2"]

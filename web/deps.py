@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import Request
 
 from indexer.documents import Analyzer
-from kb import meili
+from kb import meili, meili_server
 from kb.config import Settings
 from kb.errors import SearchUnavailable
 from kb.search import Searcher
@@ -35,7 +35,7 @@ class Services:
     def searcher(self) -> Searcher:
         with self._lock:
             if self._searcher is None:
-                conn = meili.connection(self.settings)
+                conn = meili_server.connection(self.settings)
                 if conn is None:
                     raise SearchUnavailable(
                         "検索サーバー（Meilisearch）が起動していません",

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from meilisearch.errors import MeilisearchApiError, MeilisearchError
 
-from kb import meili
+from kb import meili, meili_server
 from kb.errors import NotFoundError, QueryError, SearchUnavailable
 from kb.render import to_html
 from kb.search import ALIASES, Searcher
@@ -76,7 +76,7 @@ class Portal:
         with self._lock:
             if self._searcher is None:
                 svc = self.services
-                conn = meili.connection(svc.settings)
+                conn = meili_server.connection(svc.settings)
                 if conn is None:
                     svc.searcher()  # raises the right SearchUnavailable
                     raise SearchUnavailable("検索サーバーに接続できません")

@@ -13,10 +13,10 @@ import pytest
 
 from kb.accounts import AccountStore
 from kb.config import load_settings
-from kb.site import build_site
 from tests.browser.conftest import serve_in_thread
 from tests.conftest import ROOT, TEST_PASSWORD, ContentTree, Indexed
 from web.app import create_app
+from web.site import build_site
 
 pytestmark = pytest.mark.browser
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from kb import meili
+from kb import meili, meili_server
 from kb.search import Searcher
 from web.deps import Services, services
 from web.responses import JSONResponse
@@ -38,7 +38,7 @@ def api_case(case_id: str, svc: Annotated[Services, Depends(services)]) -> JSONR
 @router.get("/healthz")
 def healthz(svc: Annotated[Services, Depends(services)]) -> Any:
     """Liveness plus Meilisearch status (503 when the search server is down)."""
-    conn = meili.connection(svc.settings)
+    conn = meili_server.connection(svc.settings)
     healthy = conn is not None and meili.healthy(conn)
     body = {
         "status": "ok" if healthy else "degraded",

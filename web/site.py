@@ -27,8 +27,8 @@ from kb.errors import ContentErrors, KbError
 from kb.loader import load_cases
 from kb.taxonomy import Taxonomy, load_taxonomy
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates"
-STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+STATIC = Path(__file__).resolve().parent / "static"
 MARKER = ".kb-site"
 PUBLIC_FIELDS = (
     "id", "title", "summary", "themes", "prefecture", "industry", "organization",
