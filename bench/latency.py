@@ -16,7 +16,7 @@ from typing import Any
 
 from bench.common import ROOT, env_for, median_dict
 from indexer.documents import Analyzer
-from kb import meili
+from kb import meili, meili_server
 from kb.config import Settings
 from kb.search import Searcher
 from kb.taxonomy import load_taxonomy
@@ -74,7 +74,7 @@ def wrk(url: str, script: str, concurrency: int, seconds: float) -> dict[str, An
 
 def raw_requests(s: Settings, queries: list[tuple[str, list[str]]]) -> list[dict[str, Any]]:
     """The Meilisearch requests kb makes for ``queries`` (captured from the real Searcher)."""
-    conn = meili.ensure(s)
+    conn = meili_server.ensure(s)
     searcher = Searcher(
         meili.client(conn, s.meili_timeout_s),
         s.index_name,
@@ -160,7 +160,7 @@ def measure(
 ) -> list[dict[str, Any]]:  # fmt: skip
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install -y wrk")
-    conn = meili.ensure(s)
+    conn = meili_server.ensure(s)
     raw = raw_requests(s, queries)
     raw_script = _script(
         [("POST", f"/indexes/{s.index_name}/search", json.dumps(r)) for r in raw],
@@ -181,13 +181,19 @@ def measure(
         host = urllib.parse.urlsplit(url).netloc
         api_headers = {"Host": host, "Cookie": session_cookie(s, url)}
         api_script = _script([("GET", p, None) for p in api_paths], api_headers)
-        for target, base, script in (("api", url, api_script), ("raw", conn.url, raw_script)):
+        targets = {"api": (url, api_script), "raw": (conn.url, raw_script)}
+        for base, script in targets.values():
             wrk(base, script, 2, 1.0)  # warm-up
-            for c in concurrency:
-                runs_ = [wrk(base, script, c, seconds) for _ in range(runs)]
-                if any(r["errors"] for r in runs_):  # a 401 or 500 is not a latency figure
-                    raise RuntimeError(f"{target}: {runs_[0]['errors']} failed requests at c={c}")
-                results.append({"target": target, "concurrency": c, **median_dict(runs_)})
+        for c in concurrency:
+            # API and raw runs alternate, so both see the same moments of a shared machine
+            runs_: dict[str, list[dict[str, Any]]] = {name: [] for name in targets}
+            for _ in range(runs):
+                for name, (base, script) in targets.items():
+                    runs_[name].append(wrk(base, script, c, seconds))
+            for name, done in runs_.items():
+                if any(r["errors"] for r in done):  # a 401 or 500 is not a latency figure
+                    raise RuntimeError(f"{name}: {done[0]['errors']} failed requests at c={c}")
+                results.append({"target": name, "concurrency": c, **median_dict(done)})
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -1,6 +1,6 @@
 """`make bench`: corpus, rebuild, incremental, latency and relevance, then docs/BENCHMARKS.md.
 
-    python -m bench.run [--sizes 2000,20000] [--runs 3] [--seconds 3] [--out docs/BENCHMARKS.md]
+    python -m bench.run [--sizes 2000,20000] [--runs 3] [--seconds 5] [--out docs/BENCHMARKS.md]
 
 Everything runs against the bench's own managed Meilisearch under .data/bench (started
 here and stopped at the end), on 127.0.0.1 only.
@@ -22,7 +22,7 @@ from bench.common import BENCH_DATA, ROOT, env_for, median, median_dict, meili_p
 from bench.common import settings as bench_settings
 from bench.report import write_report
 from indexer.documents import Analyzer
-from kb import meili
+from kb import meili, meili_server
 from kb.config import MEILI_VERSION
 from kb.corpus import write_corpus
 from kb.search import Searcher
@@ -62,7 +62,7 @@ def incremental(content: Path, index: str, runs: int) -> dict[str, Any]:
     """One changed case until searchable, through `kb index`; then a no-op `kb index`."""
     s = bench_settings(content, index)
     env = env_for(s)
-    conn = meili.ensure(s)
+    conn = meili_server.ensure(s)
     searcher = Searcher(meili.client(conn, 60), index, Analyzer.create(load_taxonomy(content)))
     target = sorted((content / "cases").rglob("*.md"))[0]
     original = target.read_text(encoding="utf-8")
@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--sizes", default="2000,20000")
     ap.add_argument("--runs", type=int, default=3, help="runs per figure (rebuilds above 5,000: 1)")
-    ap.add_argument("--seconds", type=float, default=3.0, help="wrk duration per run")
+    ap.add_argument("--seconds", type=float, default=5.0, help="wrk duration per run")
     ap.add_argument("--concurrency", default="1,8,32")
     # production layout (docs/DEPLOY.md): two app workers per core
     ap.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         data["history"] = old.get("history", [])
         data["sizes"] = sorted(set(old.get("sizes", [])) | set(sizes))
     s0 = bench_settings(ROOT / "content", "bench-probe")
-    meili.start(s0)
+    meili_server.start(s0)
     try:
         for n in sizes:
             content = corpus(n, args.seed)
@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         pid = meili_pid(s0)
         data["meili_peak_rss_mib"] = peak_rss_mib(pid) if pid else None
     finally:
-        meili.stop(s0)
+        meili_server.stop(s0)
     data["elapsed_s"] = time.time() - started
     data.setdefault("history", []).append({  # what each run that made these figures did
         "command": args.command, "sizes": sizes, "runs": args.runs,
