@@ -8,6 +8,7 @@ client sends is passed raw into a Meilisearch filter. Public searches get the
 from __future__ import annotations
 
 import re
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,7 @@ from meilisearch.errors import MeilisearchApiError, MeilisearchError
 from indexer.documents import Analyzer
 from indexer.settings import FACETS, RETRIEVE
 from kb.errors import NotFoundError, QueryError, SearchUnavailable
-from kb.meili_http import SearchClient, api_error
+from kb.meili_http import AsyncSearchClient, SearchClient, api_error
 from kb.query import Query, parse_query
 from kb.snippet import snippet
 from kb.taxonomy import REGIONS, Vocabulary
@@ -81,7 +82,9 @@ class Searcher:
         self.index = client.index(index_name)
         self.index_name = index_name
         config = client.config
-        self.http = SearchClient(config.url, config.api_key, float(config.timeout or 30))
+        timeout = float(config.timeout or 30)
+        self.http = SearchClient(config.url, config.api_key, timeout)
+        self.ahttp = AsyncSearchClient(config.url, config.api_key, timeout)
         self.analyzer = analyzer
         self.taxonomy = analyzer.taxonomy
 
@@ -165,6 +168,47 @@ class Searcher:
         public_only: bool = False,
         facets: bool = True,
     ) -> dict[str, Any]:
+        """Hits with snippets, facet counts and paging: the JSON of `kb search --json`."""
+        steps = self._steps(q, filters, limit, offset, sort, public_only, facets)
+        try:
+            request = next(steps)
+            while True:
+                request = steps.send(self.run(*request))
+        except StopIteration as done:
+            return done.value
+
+    async def asearch(
+        self,
+        q: str = "",
+        filters: list[str] | None = None,
+        *,
+        limit: int = 20,
+        offset: int = 0,
+        sort: str = "relevance",
+        public_only: bool = False,
+        facets: bool = True,
+    ) -> dict[str, Any]:
+        """``search`` for async code: the same steps, Meilisearch awaited, no thread."""
+        steps = self._steps(q, filters, limit, offset, sort, public_only, facets)
+        try:
+            request = next(steps)
+            while True:
+                request = steps.send(await self.ahttp.search(self.index_name, *request))
+        except StopIteration as done:
+            return done.value
+
+    def _steps(
+        self,
+        q: str,
+        filters: list[str] | None,
+        limit: int,
+        offset: int,
+        sort: str,
+        public_only: bool,
+        facets: bool,
+    ) -> Generator[tuple[str, dict[str, Any]], dict[str, Any], dict[str, Any]]:
+        """A search without I/O: yields each Meilisearch request (query, params), is sent its
+        answer, and returns the shaped result, so sync and async callers share every rule."""
         if sort not in SORTS:
             raise QueryError(
                 f"並べ替え {sort!r} は使えません", field="sort", hint="relevance / newest / oldest"
@@ -191,10 +235,10 @@ class Searcher:
         sort_rules = SORTS["newest"] if query.empty and sort == "relevance" else SORTS[sort]
         if sort_rules:
             params["sort"] = sort_rules
-        result = self.run(query.meili, params)
+        result = yield query.meili, params
         relaxed = False
         if result["estimatedTotalHits"] == 0 and len(query.terms) > 1:
-            result = self.run(query.meili, {**params, "matchingStrategy": "frequency"})
+            result = yield query.meili, {**params, "matchingStrategy": "frequency"}
             relaxed = result["estimatedTotalHits"] > 0
         return self._shape(query, parsed, result, relaxed, limit, offset, sort)
 

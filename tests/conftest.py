@@ -4,13 +4,15 @@ to write small content trees and index them."""
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import os
 import shutil
 import textwrap
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -22,6 +24,7 @@ from kb.loader import load_cases
 from kb.search import Searcher
 from kb.taxonomy import load_taxonomy
 
+T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
 
@@ -199,6 +202,13 @@ def indexed(
 
 # -- instructor login (issue 4) --------------------------------------------------------------
 TEST_USER, TEST_PASSWORD = "instructor", "correct horse battery staple"
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` in a thread of its own: Playwright's sync API leaves an event loop
+    running in the main thread once a browser test has run."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def login(client: Any, settings: Settings | None = None, name: str = TEST_USER) -> str:

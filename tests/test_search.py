@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kb.errors import NotFoundError, QueryError
-from tests.conftest import ContentTree, Indexed, session_settings
+from tests.conftest import ContentTree, Indexed, run_async, session_settings
 
 CORPUS = {
     "width-full": "組合で全角のＤＸ推進とＳＤＧｓ宣言に取り組んだ。",
@@ -199,3 +199,28 @@ def test_bad_paging_and_sort(ix):
         ix.searcher.search("", limit=1000)
     with pytest.raises(QueryError):
         ix.searcher.search("", sort="id:asc")
+
+
+@pytest.mark.parametrize(
+    ("q", "filters", "options"),
+    [
+        ("ＤＸ", [], {}),
+        ("京都 シミュレーション", [], {}),  # relaxed: a second request
+        ("", ["year=2016..2019"], {"sort": "newest", "limit": 3}),
+        ("組合員", [], {"public_only": True, "facets": False}),
+    ],
+)
+def test_async_search_gives_the_same_result(ix, q, filters, options):
+    sync = ix.searcher.search(q, filters, **options)
+    done = run_async(ix.searcher.asearch(q, filters, **options))
+    for result in (sync, done):
+        result.pop("processing_time_ms")
+    assert done == sync
+
+
+def test_async_search_raises_the_same_query_errors(ix):
+    with pytest.raises(QueryError, match="並べ替え"):
+        run_async(ix.searcher.asearch("x", sort="random"))
+    with pytest.raises(QueryError) as err:
+        run_async(ix.searcher.asearch("x", ["colour=red"]))
+    assert err.value.field == "filter"

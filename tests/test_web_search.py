@@ -234,7 +234,10 @@ def test_bad_parameters_are_a_japanese_400_page(client, path, params, message):
 
 def test_meilisearch_down_is_a_japanese_503_page_and_recovers(client):
     down = SearchUnavailable("検索サーバー（Meilisearch）に接続できません")
-    with mock.patch.object(Searcher, "search", side_effect=down):
+    with (  # the page searches from a thread, the API from the event loop
+        mock.patch.object(Searcher, "search", side_effect=down),
+        mock.patch.object(Searcher, "asearch", side_effect=down),
+    ):
         res = client.get("/", params={"q": "価格転嫁"}, headers={"accept": "text/html"})
         api = client.get("/api/search", params={"q": "価格転嫁"})
     assert res.status_code == 503

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from indexer.documents import Analyzer
 from kb import meili, meili_server
@@ -53,6 +54,16 @@ class Services:
     def call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return fn(self.searcher(), *args, **kwargs)
+        except SearchUnavailable:
+            self.forget()
+            raise
+
+    async def acall(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """``call`` for an async Searcher method. Finding the server may block (files, a
+        health probe), so only that step, when nothing is cached, runs in a thread."""
+        try:
+            searcher = self._searcher or await run_in_threadpool(self.searcher)
+            return await fn(searcher, *args, **kwargs)
         except SearchUnavailable:
             self.forget()
             raise

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from meilisearch.errors import MeilisearchApiError, MeilisearchError
+from starlette.concurrency import run_in_threadpool
 
 from kb import meili, meili_server
 from kb.errors import NotFoundError, QueryError, SearchUnavailable
@@ -95,6 +96,15 @@ class Portal:
                 self._searcher = None
             raise
 
+    async def _acall(self, fn: Any) -> Any:
+        """``_call`` for a coroutine; only finding the server, when not cached, uses a thread."""
+        try:
+            return await fn(self._searcher or await run_in_threadpool(self.searcher))
+        except SearchUnavailable:
+            with self._lock:
+                self._searcher = None
+            raise
+
     # -- search -----------------------------------------------------------------------
     def check_filters(self, filters: list[str]) -> list[str]:
         if len(filters) > MAX_FILTERS:
@@ -113,14 +123,30 @@ class Portal:
         self, q: str, filters: list[str], *, limit: int = 20, offset: int = 0,
         sort: str = "relevance",
     ) -> dict[str, Any]:  # fmt: skip
+        options = self._search_options(filters, limit, offset, sort)
+        return self._public(self._call(lambda s: s.search(q, **options)), options)
+
+    async def asearch(
+        self, q: str, filters: list[str], *, limit: int = 20, offset: int = 0,
+        sort: str = "relevance",
+    ) -> dict[str, Any]:  # fmt: skip
+        """``search`` from async code (the public JSON API): Meilisearch awaited, no thread."""
+        options = self._search_options(filters, limit, offset, sort)
+        return self._public(await self._acall(lambda s: s.asearch(q, **options)), options)
+
+    def _search_options(
+        self, filters: list[str], limit: int, offset: int, sort: str
+    ) -> dict[str, Any]:
         if sort not in PUBLIC_SORTS:
             raise QueryError(f"並べ替え {sort[:50]!r} は使えません", field="sort")
-        filters = self.check_filters(filters)
-        result = self._call(
-            lambda s: s.search(
-                q, filters, limit=limit, offset=offset, sort=sort, public_only=True, facets=False
-            )
-        )
+        return {
+            "filters": self.check_filters(filters), "limit": limit, "offset": offset,
+            "sort": sort, "public_only": True, "facets": False,
+        }  # fmt: skip
+
+    @staticmethod
+    def _public(result: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+        """Only public hits, only their public fields."""
         hits = [
             {k: h.get(k) for k in HIT_FIELDS}
             for h in result["hits"]
@@ -131,9 +157,9 @@ class Portal:
             "total": result["total"],
             "hits": hits,
             "filters": result["filters"],
-            "limit": limit,
-            "offset": offset,
-            "sort": sort,
+            "limit": options["limit"],
+            "offset": options["offset"],
+            "sort": options["sort"],
             "relaxed": result["relaxed"],
         }
 

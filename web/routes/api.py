@@ -15,7 +15,7 @@ router = APIRouter()
 
 
 @router.get("/api/search")
-def api_search(
+async def api_search(
     svc: Annotated[Services, Depends(services)],
     q: Annotated[str, Query(max_length=500, description="検索語")] = "",
     filter: Annotated[list[str], Query(description="FIELD=VALUE（繰り返し可）")] = [],  # noqa: B006
@@ -24,9 +24,10 @@ def api_search(
     sort: Annotated[str, Query(pattern="^(relevance|newest|oldest)$")] = "relevance",
 ) -> JSONResponse:
     """Search cases: same JSON as `kb search --json`, plus paging and timing fields."""
-    # A JSONResponse, not a dict: FastAPI would validate and re-encode the dict in a second
-    # trip through its thread pool, the costliest step after the search itself.
-    return JSONResponse(svc.call(Searcher.search, q, filter, limit=limit, offset=offset, sort=sort))
+    # async all the way (kb.meili_http.AsyncSearchClient): no trip through the thread pool.
+    # A JSONResponse, not a dict: FastAPI would validate and re-encode the dict.
+    result = await svc.acall(Searcher.asearch, q, filter, limit=limit, offset=offset, sort=sort)
+    return JSONResponse(result)
 
 
 @router.get("/api/cases/{case_id}")

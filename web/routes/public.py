@@ -139,7 +139,7 @@ def public_case(request: Request, case_id: str, p: Dep) -> Response:
 
 
 @router.get("/public/api/search", tags=["public"])
-def public_api_search(
+async def public_api_search(
     p: Dep,
     q: Annotated[str, Query(max_length=500, description="検索語")] = "",
     filter: Annotated[list[str], Query(description="FIELD=VALUE（公開項目のみ）")] = [],  # noqa: B006
@@ -148,7 +148,7 @@ def public_api_search(
     sort: Annotated[str, Query(pattern="^(relevance|newest|oldest)$")] = "relevance",
 ) -> JSONResponse:
     """Search the public cases (public fields only)."""
-    return JSONResponse(p.search(q, filter, limit=limit, offset=offset, sort=sort))
+    return JSONResponse(await p.asearch(q, filter, limit=limit, offset=offset, sort=sort))
 
 
 @router.get("/public/api/cases/{case_id}", tags=["public"])
