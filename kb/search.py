@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import meilisearch
 from meilisearch.errors import MeilisearchApiError, MeilisearchError
@@ -74,6 +74,16 @@ class Filters:
 
 def _quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class SearchOptions(TypedDict, total=False):
+    """The keyword options of ``Searcher.search`` and ``asearch`` (defaults in ``_steps``)."""
+
+    limit: int
+    offset: int
+    sort: str
+    public_only: bool
+    facets: bool
 
 
 class Searcher:
@@ -158,18 +168,10 @@ class Searcher:
 
     # -- search ----------------------------------------------------------------
     def search(
-        self,
-        q: str = "",
-        filters: list[str] | None = None,
-        *,
-        limit: int = 20,
-        offset: int = 0,
-        sort: str = "relevance",
-        public_only: bool = False,
-        facets: bool = True,
+        self, q: str = "", filters: list[str] | None = None, **options: Unpack[SearchOptions]
     ) -> dict[str, Any]:
         """Hits with snippets, facet counts and paging: the JSON of `kb search --json`."""
-        steps = self._steps(q, filters, limit, offset, sort, public_only, facets)
+        steps = self._steps(q, filters, **options)
         try:
             request = next(steps)
             while True:
@@ -178,18 +180,10 @@ class Searcher:
             return done.value
 
     async def asearch(
-        self,
-        q: str = "",
-        filters: list[str] | None = None,
-        *,
-        limit: int = 20,
-        offset: int = 0,
-        sort: str = "relevance",
-        public_only: bool = False,
-        facets: bool = True,
+        self, q: str = "", filters: list[str] | None = None, **options: Unpack[SearchOptions]
     ) -> dict[str, Any]:
         """``search`` for async code: the same steps, Meilisearch awaited, no thread."""
-        steps = self._steps(q, filters, limit, offset, sort, public_only, facets)
+        steps = self._steps(q, filters, **options)
         try:
             request = next(steps)
             while True:
@@ -201,11 +195,12 @@ class Searcher:
         self,
         q: str,
         filters: list[str] | None,
-        limit: int,
-        offset: int,
-        sort: str,
-        public_only: bool,
-        facets: bool,
+        *,
+        limit: int = 20,
+        offset: int = 0,
+        sort: str = "relevance",
+        public_only: bool = False,
+        facets: bool = True,
     ) -> Generator[tuple[str, dict[str, Any]], dict[str, Any], dict[str, Any]]:
         """A search without I/O: yields each Meilisearch request (query, params), is sent its
         answer, and returns the shaped result, so sync and async callers share every rule."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import platform
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -49,27 +48,16 @@ def _settings(tmp_path: Path, **overrides: object) -> Settings:
     return load_settings(**values)
 
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Iterator[Settings]:
-    """Settings for a managed server in tmp_path; whatever was started is stopped afterwards."""
-    if BINARY is None:
-        pytest.skip(NO_BINARY)
-    s = _settings(tmp_path)
-    yield s
-    meili_server.stop(s)
-    for pid in list(meili_server._children):  # safety net: never leave a server behind
-        meili_server._terminate(pid)
-
-
-def test_wait_task_failure_raises_indexing_error(settings: Settings) -> None:
-    conn = meili_server.start(settings)
-    cl = meili.client(conn, timeout_s=10)
-    task = cl.index("cases").add_documents([{"id": "a b/c"}], primary_key="id")
+def test_wait_task_failure_raises_indexing_error(make_settings) -> None:
+    settings = make_settings()  # the session's server, a fresh index
+    cl = meili.client(meili_server.ensure(settings), timeout_s=10)
+    index = cl.index(settings.index_name)
+    task = index.add_documents([{"id": "a b/c"}], primary_key="id")
     with pytest.raises(IndexingError) as err:
         meili.wait_task(cl, task.task_uid, timeout_s=30)
     assert "invalid_document_id" in str(err.value)
     assert "Document identifier" in err.value.message
-    ok = cl.index("cases").add_documents([{"id": "ok-1"}], primary_key="id")
+    ok = index.add_documents([{"id": "ok-1"}], primary_key="id")
     assert meili.wait_task(cl, ok.task_uid, timeout_s=30).status == "succeeded"
 
 
