@@ -10,13 +10,13 @@ hit (about 80 KB for 20 hits), which the standard ``json`` module read in 0.27 m
 orjson in 0.12 ms. Everything else (indexing, settings, tasks, keys) keeps using the
 official client.
 
-The API's search route is ``async`` and uses ``AsyncSearchClient``: the same request on
+The JSON search routes are ``async`` and use ``AsyncSearchClient``: the same request on
 asyncio streams, kept-alive connections pooled per event loop, the response parsed by
-httptools (h11, pure Python, cost 0.15-0.3 ms more per search).
-Handing each search to a worker thread and back cost the app about a fifth of its CPU per
-request under load (thread wake-ups and the GIL passed back and forth). aiohttp and httpx
-both write headers and body separately and then wait about 40 ms per search for a delayed
-ACK from Meilisearch, so the request is written in one piece here as well.
+httptools (the C parser uvicorn uses; h11 cost 0.15-0.3 ms more per search). Handing each
+search to a worker thread and back cost the app about a fifth of its CPU per request under
+load (thread wake-ups, the GIL passed back and forth). aiohttp and httpx write a request's
+head and body separately and then waited about 40 ms per search for Meilisearch's delayed
+ACK, so the request is written in one piece here as well.
 """
 
 from __future__ import annotations
@@ -141,6 +141,10 @@ class AsyncSearchClient:
                     if stream is None:
                         stream = await _Stream.open(self._host, self._port, self._ssl)
                     status, raw = await stream.exchange(request)
+            except asyncio.CancelledError:  # the client went away: drop the half-read answer
+                if stream is not None:
+                    stream.close()
+                raise
             except (OSError, TimeoutError, EOFError, httptools.HttpParserError) as exc:
                 if stream is not None:
                     stream.close()

@@ -226,3 +226,27 @@ def test_async_answer_that_is_not_json_is_search_unavailable():
 def test_async_silent_server_times_out_as_search_unavailable():
     with pytest.raises(SearchUnavailable, match="接続できません"):
         _against(None, timeout=0.3)
+
+
+def test_async_cancelled_search_closes_its_connection():
+    async def run() -> tuple[bool, list]:
+        server, port = await _serve_once(None)  # never answers
+        async with server:
+            client = AsyncSearchClient(f"http://127.0.0.1:{port}", None, 5)
+            opened: list[_Stream] = []
+            real_open = _Stream.open
+
+            async def track(*args):
+                opened.append(await real_open(*args))
+                return opened[-1]
+
+            with mock.patch.object(_Stream, "open", track):
+                task = asyncio.create_task(client.search("kb", "", {}))
+                await asyncio.sleep(0.2)
+                task.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await task
+            return opened[0].writer.is_closing(), client._idle[asyncio.get_running_loop()]
+
+    closing, idle = run_async(run())
+    assert closing and idle == []  # not left open, not put back for the next search
