@@ -132,9 +132,10 @@ class AsyncSearchClient:
         )
         idle = self._idle.setdefault(asyncio.get_running_loop(), [])
         # A kept-alive connection the server has closed meanwhile fails on first use:
-        # searches are idempotent, so that one is retried once on a fresh connection.
+        # searches are idempotent, so that one is retried once on a fresh connection, and
+        # the other idle ones, as old, are dropped with it.
         for attempt in range(2):
-            stream = idle.pop() if idle else None
+            stream = idle.pop() if idle and attempt == 0 else None
             reused = stream is not None
             try:
                 async with asyncio.timeout(self._timeout):
@@ -148,7 +149,9 @@ class AsyncSearchClient:
             except (OSError, TimeoutError, EOFError, httptools.HttpParserError) as exc:
                 if stream is not None:
                     stream.close()
-                if reused and attempt == 0 and not isinstance(exc, TimeoutError):
+                if reused and not isinstance(exc, TimeoutError):
+                    while idle:
+                        idle.pop().close()
                     continue
                 raise SearchUnavailable(
                     "検索サーバー（Meilisearch）に接続できません", hint=UNREACHABLE_HINT

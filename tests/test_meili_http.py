@@ -250,3 +250,20 @@ def test_async_cancelled_search_closes_its_connection():
 
     closing, idle = run_async(run())
     assert closing and idle == []  # not left open, not put back for the next search
+
+
+def test_async_several_stale_connections_cost_one_retry(ix):
+    client = _async_client(ix)
+    index = ix.settings.index_name
+
+    async def run() -> tuple[dict, list]:
+        await asyncio.gather(*(client.search(index, "", {"limit": 1}) for _ in range(3)))
+        pool = client._idle[asyncio.get_running_loop()]
+        assert len(pool) == 3  # three searches at once: three connections kept
+        for stream in pool:  # as if Meilisearch had closed them all while idle
+            stream.writer.transport.abort()
+        return await client.search(index, "", {"limit": 1}), list(pool)
+
+    again, pool = run_async(run())
+    assert again["estimatedTotalHits"] == 2
+    assert len(pool) == 1 and not pool[0].writer.is_closing()
