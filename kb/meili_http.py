@@ -55,9 +55,7 @@ class SearchClient:
 
     def search(self, index_uid: str, q: str, params: dict[str, Any]) -> dict[str, Any]:
         """One search; Meilisearch's errors and unreachable servers become SearchUnavailable."""
-        path = f"{self._prefix}/indexes/{urllib.parse.quote(index_uid, safe='')}/search"
-        body = orjson.dumps({"q": q, **params})
-        return _answer(*self._post(path, body))
+        return _answer(*self._post(*_search_request(self._prefix, index_uid, q, params)))
 
     def _post(self, path: str, body: bytes) -> tuple[int, bytes]:
         # A kept-alive connection the server has closed meanwhile fails on first use:
@@ -124,8 +122,7 @@ class AsyncSearchClient:
 
     async def search(self, index_uid: str, q: str, params: dict[str, Any]) -> dict[str, Any]:
         """One search; Meilisearch's errors and unreachable servers become SearchUnavailable."""
-        path = f"{self._prefix}/indexes/{urllib.parse.quote(index_uid, safe='')}/search"
-        body = orjson.dumps({"q": q, **params})
+        path, body = _search_request(self._prefix, index_uid, q, params)
         request = (
             f"POST {path} HTTP/1.1\r\n{self._head}Content-Length: {len(body)}\r\n\r\n".encode()
             + body
@@ -172,7 +169,7 @@ class _Stream:
         self.reader = reader
         self.writer = writer
         self.keep_alive = False
-        self._parser = httptools.HttpResponseParser(self)
+        self._parser = httptools.HttpResponseParser(self)  # one per connection, like uvicorn's
         self._status = 0
         self._body: list[bytes] = []
         self._complete = False
@@ -189,7 +186,6 @@ class _Stream:
         """Write ``request`` (head and body, one piece) and read the whole response."""
         self.writer.write(request)
         self._body, self._complete = [], False
-        self._parser = httptools.HttpResponseParser(self)
         while not self._complete:
             data = await self.reader.read(1 << 20)
             if not data:
@@ -210,6 +206,14 @@ class _Stream:
 
     def close(self) -> None:
         self.writer.close()
+
+
+def _search_request(
+    prefix: str, index_uid: str, q: str, params: dict[str, Any]
+) -> tuple[str, bytes]:
+    """Path and JSON body of one search."""
+    path = f"{prefix}/indexes/{urllib.parse.quote(index_uid, safe='')}/search"
+    return path, orjson.dumps({"q": q, **params})
 
 
 def _answer(status: int, raw: bytes) -> dict[str, Any]:
