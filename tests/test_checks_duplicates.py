@@ -99,8 +99,8 @@ def test_two_cases_on_the_same_theme_and_prefecture_are_not_flagged(content: Con
 
 
 def test_threshold_is_a_setting() -> None:
-    # the two closest real cases share about 6% of their shingles
-    loose = run_checks(load_settings(content_dir=CONTENT, near_duplicate_threshold=0.05))
+    # the two closest real cases share about 5% of their shingles
+    loose = run_checks(load_settings(content_dir=CONTENT, near_duplicate_threshold=0.03))
     found = [f for f in loose.findings if f.check == "near-duplicate"]
     assert found
     assert all(
@@ -172,3 +172,58 @@ def test_parallel_check_of_some_files_gives_the_same_findings(tmp_path, monkeypa
     assert ("content", "content/cases/aichi-2023-bad.md") in checks
     assert any(f.field == "id" and "重複" in f.message for f in parallel.findings)
     assert any(f.path == "draft/aichi-2023-new.md" for f in parallel.findings)
+
+
+def test_skeleton_folds_width_okurigana_and_katakana_variants() -> None:
+    from kb.checks.duplicates import skeleton
+
+    assert skeleton("ＤＸの取り組みを進めた") == skeleton("DXの取組を進める") == "dx取組進"
+    assert skeleton("コンピューターとヴァイオリン") == skeleton("コンピュータ・ブァイオリン")
+    assert skeleton("令和６年に３０社") == skeleton("令和7年に45社")  # figures do not count
+
+
+def test_reentered_case_in_other_orthography_is_found(content: ContentTree) -> None:
+    """The same text with width, okurigana and katakana spelt otherwise is one case."""
+    add_original(content)
+    text = body_of(ORIGINAL)
+    variant = unicodedata.normalize("NFKC", text)  # full-width letters and figures
+    for a, b in (
+        ("取り組み", "取組"),
+        ("申し込み", "申込み"),
+        ("打ち合わせ", "打合せ"),
+        ("ー", ""),
+    ):
+        variant = variant.replace(a, b)
+    assert variant != text
+    content.add(
+        "gifu-2024-imono", variant, title="鋳物組合の価格転嫁", themes="price-pass-through",
+        prefecture="岐阜県", year=2024,
+    )  # fmt: skip
+    found = messages(check(content)[1], "near-duplicate")
+    assert [path for _, path, _ in found] == ["content/cases/gifu-2024-imono.md"]
+    assert float(re.search(r"類似度 ([0-9.]+)", found[0][0]).group(1)) >= 0.9  # type: ignore[union-attr]
+
+
+def test_candidate_bound_never_hides_a_pair(tmp_path) -> None:
+    """The inverted index and its bound find every pair a brute-force comparison finds."""
+    from itertools import combinations
+
+    from kb.checks.duplicates import near_duplicates, shingles, similarity
+    from kb.corpus import write_corpus
+    from kb.loader import load_cases
+    from kb.taxonomy import load_taxonomy
+
+    out = tmp_path / "corpus"
+    write_corpus(CONTENT, out, 300, seed=3)
+    cases = load_cases(out, load_taxonomy(out), max_bytes=1 << 20).cases
+    sets = [shingles(c) for c in cases]
+    for threshold in (0.5, 0.8):
+        brute = {
+            (cases[i].id, cases[j].id)
+            for i, j in combinations(range(len(cases)), 2)
+            if similarity(sets[i], sets[j]) >= threshold
+        }
+        found = {
+            tuple(sorted((p.first.id, p.second.id))) for p in near_duplicates(cases, threshold)
+        }
+        assert brute and found == {tuple(sorted(p)) for p in brute}

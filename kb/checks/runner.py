@@ -61,7 +61,6 @@ class _Context:
 
     settings: Settings
     taxonomy: Taxonomy
-    normalizer: Normalizer
     checked: set[str] | None  # shown paths to run the per-file rules on; None: all
     tree: set[Path]  # files in the collection (``only`` may name others)
 
@@ -114,7 +113,7 @@ def _work(paths: list[Path]) -> list[_Done]:
         if isinstance(loaded, Case) and path in ctx.tree:
             if ctx.checked is None or loaded.source in ctx.checked:
                 findings = _body_checks(loaded, path, settings)
-            sets = shingles(loaded, ctx.normalizer)
+            sets = shingles(loaded)
         out.append(_Done(loaded, findings, sets))
     return out
 
@@ -161,7 +160,7 @@ def run_checks(
     tree = case_files(content_dir / "cases")
     files, selected_real = select_files(tree, only)
     checked = None if only is None else {display_path(p, content_dir) for p in only}
-    ctx = _Context(settings, taxonomy, normalizer, checked, set(tree))
+    ctx = _Context(settings, taxonomy, checked, set(tree))
     done = dict(zip(files, _work_all(files, ctx), strict=True))
     result = collect(tree, [done[p].loaded for p in tree], None)
     errors = result.errors
@@ -179,7 +178,7 @@ def run_checks(
         findings.extend(check_tags(case, taxonomy, keys, synonyms, canonical))
     if checked is None or wanted:
         pairs = near_duplicates(
-            result.cases, normalizer, settings.near_duplicate_threshold,
+            result.cases, settings.near_duplicate_threshold,
             only=None if checked is None else wanted,
             sets=[of_case[id(c)].shingles for c in result.cases],
         )  # fmt: skip
