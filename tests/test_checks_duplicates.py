@@ -204,8 +204,9 @@ def test_reentered_case_in_other_orthography_is_found(content: ContentTree) -> N
     assert float(re.search(r"類似度 ([0-9.]+)", found[0][0]).group(1)) >= 0.9  # type: ignore[union-attr]
 
 
-def test_candidate_bound_never_hides_a_pair(tmp_path) -> None:
-    """The inverted index and its bound find every pair a brute-force comparison finds."""
+def test_candidates_miss_no_pair_a_full_comparison_finds(tmp_path) -> None:
+    """On a generated corpus (re-filed cases among templated ones) the inverted index and
+    its filter find every pair that comparing every pair finds."""
     from itertools import combinations
 
     from kb.checks.duplicates import near_duplicates, shingles, similarity

@@ -6,14 +6,17 @@ and ヴ/ブ made one, and everything but kanji, katakana and Latin letters dropp
 hiragana (okurigana, particles), digits, the long-vowel mark, punctuation and spaces.
 So 取り組み meets 取組, ＤＸ meets dx and コンピューター meets コンピュータ, and a case
 re-entered with changed figures still matches. The case becomes the set of its
-overlapping ``SHINGLE``-character runs; a set ignores paragraph order. Candidate pairs
-come from an inverted index over shingles that few cases share; a pair's exact
-similarity is computed unless an upper bound of what it shares rules out the threshold
-(a setting), so the bound never hides a pair that reaches it.
+overlapping ``SHINGLE``-character runs; a set ignores paragraph order.
 
-No morphological analysis: on the 2,000-case benchmark corpus this finds the same
-near-duplicate pairs as shingles of Sudachi terms did, with a wider gap between the
-closest distinct cases and the re-filed ones, at a sixth of the CPU (bench/FINDINGS.md).
+Candidate pairs come from an inverted index over the rare shingles (in 2 to
+``_MAX_SHARED`` cases): a case filed again shares what makes it distinct, not only the
+phrases every case uses. A pair whose rare shingles overlap by at least the threshold's
+part has its exact similarity compared with the threshold (a setting). On the 2,000-case
+benchmark corpus this finds exactly the pairs a comparison of every pair finds.
+
+No morphological analysis: on that corpus these shingles find the same near-duplicate
+pairs as shingles of Sudachi terms, with a wider gap between the closest distinct cases
+and the re-filed ones, at a sixth of the CPU (bench/FINDINGS.md).
 """
 
 from __future__ import annotations
@@ -83,8 +86,6 @@ def near_duplicates(
     cases_with = Counter(chain.from_iterable(sets))
     evidence = {h for h, n in cases_with.items() if 1 < n <= _MAX_SHARED}
     rare = [s & evidence for s in sets]
-    # shingles in more than _MAX_SHARED cases: not looked up, but they may be shared
-    frequent = [sum(1 for h in s if cases_with[h] > _MAX_SHARED) for s in sets]
     postings: dict[int, list[int]] = {h: [] for h in evidence}
     for i, hashes in enumerate(rare):
         for h in hashes:
@@ -105,10 +106,10 @@ def near_duplicates(
                 if pair in seen:
                     continue  # both cases selected: counted already
                 seen.add(pair)
-            # Jaccard >= t needs |A & B| >= t (|A| + |B|) / (1 + t); what they share is at
-            # most the rare shingles counted plus the frequent ones of the case with fewer
-            upper = count + min(frequent[i], frequent[j])
-            if upper * (1 + threshold) < threshold * (len(sets[i]) + len(sets[j])):
+            # A case filed again shares what makes it distinct, its rare shingles, not only
+            # the phrases every case uses: a pair sharing less than the threshold's part
+            # of the smaller rare set is not compared.
+            if count < threshold * min(len(rare[i]), len(rare[j])):
                 continue
             score = similarity(sets[pair[0]], sets[pair[1]])
             if score >= threshold:
