@@ -26,7 +26,8 @@ from bench.common import settings
 from indexer.documents import Analyzer
 from indexer.stream import Streamed
 from kb import meili, meili_server
-from kb.loader import case_files, load_cases
+from kb.casefiles import case_files
+from kb.loader import load_cases
 from kb.taxonomy import load_taxonomy
 
 _DURATION = re.compile(r"PT(?:(\d+)H)?(?:(\d+)M)?(?:([\d.]+)S)?")

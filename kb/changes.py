@@ -9,8 +9,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from kb.casefiles import case_files
 from kb.errors import KbError
-from kb.loader import case_files
 
 
 def changed_files(ref: str, content_dir: Path) -> list[Path]:

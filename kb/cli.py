@@ -162,8 +162,9 @@ def check(
 def index(rebuild: bool, content: Path | None) -> None:
     """content/ を検索索引に反映する（既定は差分のみ）。"""
     from indexer.build import open_builder
+    from kb.casefiles import case_files
     from kb.errors import ContentErrors
-    from kb.loader import case_files, load_for_index
+    from kb.loader import load_for_index
     from kb.taxonomy import load_taxonomy
 
     settings = _settings(content)

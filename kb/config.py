@@ -94,7 +94,7 @@ class Settings(BaseSettings):
         gt=0,
         le=1,
         validation_alias=AliasChoices("KB_NEAR_DUPLICATE_THRESHOLD", "near_duplicate_threshold"),
-        description="Similarity (0-1, Jaccard over 4-character shingles of the folded text) "
+        description="Similarity (0-1, Jaccard over 6-character shingles of the folded text) "
         "from which `kb check` reports two cases as near-duplicates.",
     )
     max_image_bytes: int = Field(

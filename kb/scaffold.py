@@ -16,9 +16,9 @@ from typing import Any
 import click
 import yaml
 
+from kb.casefiles import case_files
 from kb.checks.structure import PLACEHOLDER, SECTIONS
 from kb.errors import KbError
-from kb.loader import case_files
 from kb.taxonomy import Taxonomy
 
 GUIDANCE: dict[str, str] = {

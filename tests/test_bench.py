@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # bench/ is a script folder, not an installed package
 
 from bench.relevance import load_queries, scores, summarize  # noqa: E402
-from kb.loader import case_files  # noqa: E402
+from kb.casefiles import case_files  # noqa: E402
 
 
 def test_evaluation_set_is_large_judged_and_points_at_real_cases():

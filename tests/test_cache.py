@@ -12,8 +12,9 @@ from indexer.build import full
 from indexer.documents import Analyzer
 from kb.cache import CachedCase, LoadCache, scan
 from kb.case import Case
+from kb.casefiles import case_files
 from kb.config import load_settings
-from kb.loader import case_files, load_cases, load_for_index
+from kb.loader import load_cases, load_for_index
 from kb.taxonomy import load_taxonomy
 
 

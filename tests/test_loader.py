@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kb.errors import ContentError
-from kb.loader import LoadResult, case_files, load_cases
+from kb.loader import LoadResult, load_cases
 from kb.taxonomy import load_taxonomy
 from tests.conftest import ContentTree, case_text
 
@@ -343,13 +343,6 @@ def test_only_with_another_spelling_of_the_same_path(
     tax = load_taxonomy(Path("content"))
     result = load_cases(Path("content"), tax, max_bytes=10_000, only=[path.resolve()])
     assert result.ok and [c.id for c in result.cases] == ["single"]
-
-
-def test_hidden_and_underscore_files_are_skipped(content: ContentTree) -> None:
-    content.add("seen")
-    content.write("cases/_drafts/draft.md", "not a case")
-    content.write("cases/.hidden.md", "not a case")
-    assert [p.name for p in case_files(content.root / "cases")] == ["seen.md"]
 
 
 def test_error_text_format(content: ContentTree) -> None:

@@ -9,8 +9,8 @@ import pytest
 
 import indexer.stream as stream_mod
 from indexer.stream import Streamed, stream
+from kb.casefiles import case_files
 from kb.errors import ContentErrors
-from kb.loader import case_files
 from tests.conftest import ContentTree, Indexed
 
 

@@ -56,7 +56,7 @@ def test_pull_requests_run_strict_check_and_pushes_index() -> None:
 
 
 def test_case_template_is_skipped_by_the_loader_and_matches_kb_new() -> None:
-    from kb.loader import case_files
+    from kb.casefiles import case_files
 
     template = ROOT / "content" / "cases" / "_template.md"
     assert template.exists()

@@ -16,6 +16,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from kb.case import Case
+from kb.casefiles import case_files, display_path, read_text, select_files
 from kb.checks.duplicates import near_duplicates, shingles
 from kb.checks.finding import Finding
 from kb.checks.personal import check_personal
@@ -24,15 +25,7 @@ from kb.checks.tags import TagKeys, canonical_spellings, check_tags, theme_synon
 from kb.config import Settings
 from kb.errors import ContentError
 from kb.frontmatter import FENCE
-from kb.loader import (
-    case_files,
-    collect,
-    display_path,
-    load_cases,
-    load_one,
-    read_text,
-    select_files,
-)  # fmt: skip
+from kb.loader import collect, load_cases, load_one
 from kb.normalize import Normalizer, get_normalizer
 from kb.taxonomy import Taxonomy, load_taxonomy
 
