@@ -8,6 +8,7 @@ the old or the new state, never half of it). The file is created with mode 0600.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import re
 import secrets
@@ -86,6 +87,9 @@ def check_password(password: str) -> str:
     return password
 
 
+_READERS = itertools.count()  # every reader connection opened gets the next number
+
+
 class AccountStore:
     """The account database at ``data_dir/accounts.sqlite3``."""
 
@@ -137,7 +141,16 @@ class AccountStore:
             cached[1].close()
         conn = self._open()
         self._local.reader = (os.stat(self.path).st_ino, conn)
+        self._local.serial = next(_READERS)
         return conn
+
+    def version(self) -> tuple[int, int]:
+        """A value that changes whenever a write to the file has been committed, by any
+        connection of any process, since it was last asked (SQLite's ``data_version``, read
+        on this thread's reader; a reopened reader counts as a change)."""
+        with self._db(write=False) as db:
+            (changes,) = db.execute("PRAGMA data_version").fetchone()
+        return self._local.serial, int(changes)
 
     def _open(self) -> sqlite3.Connection:
         try:

@@ -121,3 +121,18 @@ def test_cli_ensure_admin_prints_password_once(runner_env: dict[str, str], tmp_p
     assert AccountStore(tmp_path / "data" / "accounts.sqlite3").verify("admin", password)
     second = runner.invoke(main, ["user", "ensure-admin"], env=runner_env)
     assert second.exit_code == 0 and second.output == ""
+
+
+def test_version_changes_with_every_committed_write(store: AccountStore) -> None:
+    store.add("yamada", "correct horse battery")
+    before = store.version()
+    assert store.version() == before  # reads change nothing
+    store.get("yamada")
+    assert store.version() == before
+    other = AccountStore(store.path)  # another worker's store: its own connections
+    other.add("suzuki", "correct horse battery")
+    after = store.version()
+    assert after != before
+    with sqlite3.connect(store.path) as db:  # any process writing the file counts
+        db.execute("DELETE FROM accounts WHERE name = 'suzuki'")
+    assert store.version() != after

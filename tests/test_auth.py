@@ -297,3 +297,22 @@ def test_security_headers_on_every_response(ix: Any, path: str) -> None:
     assert response.headers["referrer-policy"]
     if not path.startswith(("/public", "/static")):
         assert response.headers["cache-control"] == "no-store"
+
+
+def test_a_checked_session_is_read_again_after_any_write_to_the_accounts(
+    ix: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each request needs no account look-up until the accounts file is written to."""
+    app = app_for(ix.settings)
+    with TestClient(app) as client:  # one event loop thread, as in a uvicorn worker
+        login(client, ix.settings)
+        assert client.get("/api/search").status_code == 200
+
+        def broken(name: str) -> None:
+            raise RuntimeError("the accounts file was read")
+
+        monkeypatch.setattr(app.state.auth.store, "get", broken)
+        assert client.get("/api/search").status_code == 200  # checked, nothing written since
+        AccountStore.for_settings(ix.settings).add(f"u{uuid.uuid4().hex[:8]}", TEST_PASSWORD)
+        with pytest.raises(RuntimeError, match="accounts file was read"):
+            client.get("/api/search")

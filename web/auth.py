@@ -34,6 +34,7 @@ from kb.logins import LoginRecords
 from web.throttle import Throttle
 
 SESSION_COOKIE = "kb_session"
+_CHECKED_MAX = 10_000  # sessions remembered as checked, per worker
 CSRF_COOKIE = "kb_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
@@ -108,34 +109,54 @@ class Auth:
         self.throttle = Throttle(settings.login_max_failures, store=self.logins)
         # an office behind one NAT address shares this budget
         self.address_limit = settings.login_max_failures * 5
+        # cookie -> (user, expires at, accounts-file version when checked): a session is
+        # looked up again after any write to the accounts file (a logout or a removed
+        # account in any worker), so revocation still takes effect at once
+        self._checked: dict[str, tuple[User, float, tuple[int, int]]] = {}
 
     # -- sessions ---------------------------------------------------------------------
     def session_cookie(self, user: User) -> str:
         return self.signer.dumps({"u": user.name, "a": user.admin, "s": secrets.token_urlsafe(18)})
 
-    def _session(self, cookie: str | None) -> dict[str, Any] | None:
+    def _session(self, cookie: str | None) -> tuple[dict[str, Any], float] | None:
+        """The session's data and when its cookie expires, if the signature holds."""
         if not cookie or len(cookie) > 4096:
             return None
         try:
-            data = self.signer.loads(cookie, max_age=self.max_age)
+            data, signed = self.signer.loads(cookie, max_age=self.max_age, return_timestamp=True)
         except BadSignature:  # also SignatureExpired
             return None
         if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in "us"):
             return None  # (cookies from before sessions had ids: log in again)
-        return data
+        return data, signed.timestamp() + self.max_age
 
     def session_user(self, cookie: str | None) -> User | None:
-        data = self._session(cookie)
-        if data is None or self.logins.revoked(data["s"]):  # logged out: not even a copy works
+        if not cookie:
+            return None
+        version = self.store.version()  # read first: a write after it makes a new one
+        hit = self._checked.get(cookie)
+        if hit is not None and hit[2] == version and time.time() < hit[1]:
+            return hit[0]  # nothing written to the accounts file since it was checked
+        found = self._session(cookie)
+        if found is None:
+            return None
+        data, expires = found
+        if self.logins.revoked(data["s"]):  # logged out: not even a copy works
             return None
         account = self.store.get(data["u"])  # removed accounts are logged out at once
-        return User(account.name, account.admin) if account else None
+        if account is None:
+            return None
+        user = User(account.name, account.admin)
+        if len(self._checked) >= _CHECKED_MAX:
+            self._checked.clear()
+        self._checked[cookie] = (user, expires, version)
+        return user
 
     def end_session(self, request: Request) -> None:
         """Logout: this session's id is refused from now until its cookie would expire."""
-        data = self._session(request.cookies.get(SESSION_COOKIE))
-        if data is not None:
-            self.logins.revoke(data["s"], time.time() + self.max_age)
+        found = self._session(request.cookies.get(SESSION_COOKIE))
+        if found is not None:
+            self.logins.revoke(found[0]["s"], found[1])
 
     def user(self, request: Request) -> User | None:
         if self.settings.auth == "proxy":
