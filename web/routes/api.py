@@ -4,29 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Request
 
 from kb import meili, meili_server
 from kb.search import Searcher
 from web.deps import Services, services
+from web.params import SEARCH_PARAMETERS, search_params
 from web.responses import JSONResponse
 
 router = APIRouter()
 
 
-@router.get("/api/search")
-async def api_search(
-    svc: Annotated[Services, Depends(services)],
-    q: Annotated[str, Query(max_length=500, description="検索語")] = "",
-    filter: Annotated[list[str], Query(description="FIELD=VALUE（繰り返し可）")] = [],  # noqa: B006
-    limit: Annotated[int, Query(ge=0, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
-    sort: Annotated[str, Query(pattern="^(relevance|newest|oldest)$")] = "relevance",
-) -> JSONResponse:
+@router.get("/api/search", openapi_extra=SEARCH_PARAMETERS)
+async def api_search(request: Request) -> JSONResponse:
     """Search cases: same JSON as `kb search --json`, plus paging and timing fields."""
-    # async all the way (kb.meili_http.AsyncSearchClient): no trip through the thread pool.
-    # A JSONResponse, not a dict: FastAPI would validate and re-encode the dict.
-    result = await svc.acall(Searcher.asearch, q, filter, limit=limit, offset=offset, sort=sort)
+    svc: Services = request.app.state.services
+    q, filters, limit, offset, sort = search_params(request)
+    result = await svc.acall(Searcher.asearch, q, filters, limit=limit, offset=offset, sort=sort)
     return JSONResponse(result)
 
 

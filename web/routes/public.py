@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from kb.errors import NotFoundError
+from web.params import SEARCH_PARAMETERS, search_params
 from web.portal import Portal, PortalUrls, body_html
 from web.responses import JSONResponse
 
@@ -138,17 +139,11 @@ def public_case(request: Request, case_id: str, p: Dep) -> Response:
 # -- JSON ----------------------------------------------------------------------------------
 
 
-@router.get("/public/api/search", tags=["public"])
-async def public_api_search(
-    p: Dep,
-    q: Annotated[str, Query(max_length=500, description="検索語")] = "",
-    filter: Annotated[list[str], Query(description="FIELD=VALUE（公開項目のみ）")] = [],  # noqa: B006
-    limit: Annotated[int, Query(ge=0, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
-    sort: Annotated[str, Query(pattern="^(relevance|newest|oldest)$")] = "relevance",
-) -> JSONResponse:
-    """Search the public cases (public fields only)."""
-    return JSONResponse(await p.asearch(q, filter, limit=limit, offset=offset, sort=sort))
+@router.get("/public/api/search", tags=["public"], openapi_extra=SEARCH_PARAMETERS)
+async def public_api_search(request: Request, p: Dep) -> JSONResponse:
+    """Search the public cases (public fields only; filters on public fields only)."""
+    q, filters, limit, offset, sort = search_params(request)
+    return JSONResponse(await p.asearch(q, filters, limit=limit, offset=offset, sort=sort))
 
 
 @router.get("/public/api/cases/{case_id}", tags=["public"])
