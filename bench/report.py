@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,21 @@ def _single(data: dict[str, Any]) -> dict[str, Any]:
             "minutes": round(data["elapsed_s"] / 60, 1)}  # fmt: skip
 
 
+def _scaling(rebuilds: dict[Any, dict[str, Any]]) -> list[str]:
+    """How rebuild time grows from one size to the next, as measured and at equal speed."""
+    sizes = sorted(rebuilds, key=int)
+    lines = []
+    for small, large in pairwise(sizes):
+        a, b = rebuilds[small], rebuilds[large]
+        growth = int(large) / int(small)
+        line = f"- {int(small):,} → {int(large):,} cases ({growth:g}×): time {b['total_s'] / a['total_s']:.1f}×"
+        if a.get("speed_kchars") and b.get("speed_kchars"):
+            ratio = (b["total_s"] * b["speed_kchars"]) / (a["total_s"] * a["speed_kchars"])
+            line += f", {ratio:.1f}× at equal machine speed"
+        lines.append(line)
+    return [*lines, ""] if lines else []
+
+
 def write_report(data: dict[str, Any], out: Path) -> str:
     m = data["machine"]
     parts = [
@@ -88,11 +104,13 @@ def write_report(data: dict[str, Any], out: Path) -> str:
                      _f(r.get("sudachi_cpu_s")), _f(r["documents_s"]),
                      _f(r["meili_tail_s"]), _f(r["meili_busy_s"]), _f(r["total_s"]),
                      _f(r["cases_per_s"], 0), _f(r["chars_per_s"], 0),
-                     _f(r["rss_main_mib"], 0), _f(r["rss_worker_mib"], 0)])  # fmt: skip
+                     _f(r["rss_main_mib"], 0), _f(r["rss_worker_mib"], 0),
+                     _f(r.get("speed_kchars"), 0)])  # fmt: skip
     parts.append(_table(
         ["cases", "`kb check` s", "parse+validate CPU s", "Sudachi CPU s", "docs built s",
          "Meili tail s",
-         "Meili busy s", "total s", "cases/s", "chars/s", "peak RSS main MiB", "peak RSS worker MiB"],
+         "Meili busy s", "total s", "cases/s", "chars/s", "peak RSS main MiB", "peak RSS worker MiB",
+         "machine speed"],
         rows,
     ))  # fmt: skip
     parts += [
@@ -104,8 +122,11 @@ def write_report(data: dict[str, Any], out: Path) -> str:
         "*docs built* is the wall time from the start of indexing until the last batch was "
         "built; *Meili tail* is what Meilisearch still needed after that; *Meili busy* is the "
         "span during which Meilisearch processed document tasks; chars/s counts the characters "
-        "of the case files. `kb check` is the CLI's wall time.",
+        "of the case files. `kb check` is the CLI's wall time. *machine speed* is Sudachi's "
+        "speed on one core just before the rebuild (thousands of characters per second over "
+        "the sample cases): the machine is shared and drifts.",
         "",
+        *_scaling(data["rebuild"]),
     ]
     inc = data.get("incremental")
     if inc:
