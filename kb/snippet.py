@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from html import escape
+import re
+from html import escape as _escape
 from typing import Any
 
 from indexer.documents import Analyzer
@@ -10,6 +11,12 @@ from kb.normalize import sentences
 from kb.query import Query
 
 MAX_CHARS = 160
+_SPECIAL = re.compile(r"[&<>\"']")
+
+
+def escape(text: str) -> str:
+    """``html.escape``, skipped for the usual text without a character to escape."""
+    return _escape(text) if _SPECIAL.search(text) else text
 
 
 def spans(text: str, query: Query, analyzer: Analyzer) -> list[tuple[int, int]]:

@@ -121,3 +121,10 @@ def test_marks_that_do_not_line_up_fall_back_to_analysis(a: Analyzer) -> None:
         "body_marks": "0,7 0,2",
     }
     assert snippet(hit, parse_query("DX", a), a) == "<mark>ＤＸ</mark>を進めた。"
+
+
+def test_render_escapes_html_around_and_inside_marks() -> None:
+    from kb.snippet import render
+
+    assert render("a<b & 'c'", [(0, 3)]) == "<mark>a&lt;b</mark> &amp; &#x27;c&#x27;"
+    assert render("価格転嫁", [(0, 2)]) == "<mark>価格</mark>転嫁"
