@@ -24,6 +24,7 @@ from kb.snippet import snippet
 from kb.taxonomy import REGIONS, Vocabulary
 
 MAX_LIMIT = 100
+MAX_OFFSET = 10_000  # hits a search may skip
 SORTS = {
     "relevance": [],
     "newest": ["year:desc", "published:desc"],
@@ -210,8 +211,8 @@ class Searcher:
             )
         if not 0 <= limit <= MAX_LIMIT:
             raise QueryError(f"limit は 0〜{MAX_LIMIT} で指定してください", field="limit")
-        if not 0 <= offset <= 10_000:
-            raise QueryError("offset は 0〜10000 で指定してください", field="offset")
+        if not 0 <= offset <= MAX_OFFSET:
+            raise QueryError(f"offset は 0〜{MAX_OFFSET} で指定してください", field="offset")
         parsed = self.parse_filters(filters or [])
         query = parse_query(q, self.analyzer)
         expr = parsed.expression()

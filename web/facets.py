@@ -12,10 +12,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
+from kb.search import MAX_OFFSET
 from kb.taxonomy import REGIONS, Taxonomy
 
 PAGE_SIZE = 20
-MAX_PAGE = 10_000 // PAGE_SIZE
+MAX_PAGE = MAX_OFFSET // PAGE_SIZE
 
 # facet field -> Japanese label, in the order the panel shows them
 FACET_LABELS = {

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 from starlette.requests import Request
 
 from kb.errors import QueryError
-from kb.search import MAX_LIMIT, SORTS
+from kb.search import MAX_LIMIT, MAX_OFFSET, SORTS
 
 MAX_QUERY = 500  # characters
 
@@ -66,7 +66,7 @@ def _param(name: str, schema: dict[str, Any], description: str) -> dict[str, Any
 
 _LIST: dict[str, Any] = {"type": "array", "items": {"type": "string"}, "default": []}
 _LIMIT: dict[str, Any] = {"type": "integer", "minimum": 0, "maximum": MAX_LIMIT, "default": 20}
-_OFFSET: dict[str, Any] = {"type": "integer", "minimum": 0, "maximum": 10_000, "default": 0}
+_OFFSET: dict[str, Any] = {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}
 _SORT: dict[str, Any] = {"type": "string", "enum": list(SORTS), "default": "relevance"}
 SEARCH_PARAMETERS: dict[str, Any] = {
     "parameters": [

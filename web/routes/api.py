@@ -18,8 +18,9 @@ router = APIRouter()
 @router.get("/api/search", openapi_extra=SEARCH_PARAMETERS)
 async def api_search(request: Request) -> JSONResponse:
     """Search cases: same JSON as `kb search --json`, plus paging and timing fields."""
-    svc: Services = request.app.state.services
+    svc = await services(request)
     q, filters, limit, offset, sort = search_params(request)
+    # A JSONResponse, not a dict: FastAPI would validate and re-encode the dict.
     result = await svc.acall(Searcher.asearch, q, filters, limit=limit, offset=offset, sort=sort)
     return JSONResponse(result)
 
