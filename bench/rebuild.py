@@ -59,7 +59,7 @@ def measure(content: Path, index: str, sync: bool = False) -> dict[str, Any]:
         yield from original(*args, **kwargs)
         marks["docs_done"] = time.perf_counter()
 
-    build.stream = timed  # type: ignore[assignment]
+    build.stream = timed
     enqueued_after = datetime.now(UTC).isoformat().replace("+00:00", "Z")
     t1 = time.perf_counter()
     if sync:

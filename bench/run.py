@@ -191,7 +191,9 @@ def main(argv: list[str] | None = None) -> int:
                 data["incremental"] = {"cases": n, **incremental(content, s.index_name, args.runs)}
             if n <= 20000:
                 print(f"[bench] {n} cases: latency", file=sys.stderr)
-                queries = [(q["q"], []) for q in relevance.load_queries()]
+                queries: list[tuple[str, list[str]]] = [
+                    (q["q"], []) for q in relevance.load_queries()
+                ]
                 queries += [
                     ("価格交渉", ["themes=price-pass-through"]),
                     ("", ["prefecture=愛知県"]),

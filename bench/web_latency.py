@@ -24,7 +24,7 @@ from kb.accounts import AccountStore
 from kb.config import Settings, load_settings
 from web.app import create_app
 
-QUERIES: list[list[tuple[str, str]]] = [
+QUERIES: list[list[tuple[str, str | int | float | bool | None]]] = [
     [],
     [("q", "価格転嫁")],
     [("q", "事業承継 東北")],

@@ -61,7 +61,7 @@ INDEX_SETTINGS: dict[str, Any] = {
     "facetSearch": False,
 }
 
-# Fields a search returns (the *_n fields stay on the server).
+# Fields every search returns (the other *_n fields stay on the server).
 RETRIEVE = [
     "id",
     "title",
@@ -78,11 +78,16 @@ RETRIEVE = [
     "year",
     "published",
     "visibility",
+    "summary_n",  # one normalized line per summary sentence and where its terms stand:
+    "summary_marks",  # the snippet when no body sentence matches
+]
+
+# What a snippet is cut from, returned only for a search with words (five sixths of the
+# bytes of a 20-hit answer); a search without words shows each hit's summary.
+BODY = [
     "body_text",
     "body_n",  # one normalized line per sentence: picks the snippet sentence
     "body_marks",  # where each of those terms stands in body_text: the highlight
-    "summary_n",  # the same two for the summary, the snippet when no sentence matches
-    "summary_marks",
 ]
 
 

@@ -59,6 +59,7 @@ class _Commands(click.Group):
         "build-site": ("web.site", None),
         "user": ("kb.users_cli", None),
         "meili": ("kb.meili_cli", None),
+        "search": ("kb.search_cli", None),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -213,80 +214,6 @@ def _report(report: Any) -> None:
         + ("、全件再作成" if report.rebuilt else "")
         + "）"
     )
-
-
-# -- search ----------------------------------------------------------------------
-
-
-def make_searcher(settings: Settings) -> Any:
-    from indexer.documents import Analyzer
-    from kb import meili, meili_server
-    from kb.search import Searcher
-    from kb.taxonomy import load_taxonomy
-
-    conn = meili_server.ensure(settings)
-    analyzer = Analyzer.create(load_taxonomy(settings.content_dir))
-    return Searcher(meili.client(conn, settings.meili_timeout_s), settings.index_name, analyzer)
-
-
-@main.command()
-@click.argument("query", default="")
-@click.option(
-    "--filter", "filters", multiple=True, metavar="FIELD=VALUE", help="絞り込み（繰り返し可）"
-)
-@click.option("--limit", type=int, default=10, show_default=True)
-@click.option("--offset", type=int, default=0)
-@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance")
-@click.option("--json", "as_json", is_flag=True, help="JSON で出力する")
-@content_option
-@handles_errors
-def search(
-    query: str,
-    filters: tuple[str, ...],
-    limit: int,
-    offset: int,
-    sort: str,
-    as_json: bool,
-    content: Path | None,
-) -> None:
-    """事例を検索する。"""
-    import re
-    from html import unescape
-
-    settings = _settings(content)
-    result = make_searcher(settings).search(
-        query, list(filters), limit=limit, offset=offset, sort=sort
-    )
-    if as_json:
-        keep = ("query", "total", "hits", "facets")
-        out = {k: result[k] for k in keep}
-        out["hits"] = [
-            {
-                k: h[k]
-                for k in (
-                    "id",
-                    "title",
-                    "kind",
-                    "themes",
-                    "prefecture",
-                    "year",
-                    "visibility",
-                    "snippet",
-                )
-            }
-            for h in result["hits"]
-        ]
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
-        return
-    note = "（すべての語を含む事例がないため、一部の語に一致した事例）" if result["relaxed"] else ""
-    click.echo(f"{result['total']} 件{note}")
-    for hit in result["hits"]:
-        click.echo(f"\n{click.style(hit['title'], bold=True)}  [{hit['id']}]")
-        click.echo(f"  {hit['prefecture']} / {hit['year']} 年度 / {', '.join(hit['themes'])}")
-        text = re.sub(
-            r"<mark>(.*?)</mark>", lambda m: click.style(m.group(1), fg="yellow"), hit["snippet"]
-        )
-        click.echo("  " + unescape(text))
 
 
 # -- serve -----------------------------------------------------------------------

@@ -16,7 +16,7 @@ import meilisearch
 from meilisearch.errors import MeilisearchApiError, MeilisearchError
 
 from indexer.documents import Analyzer
-from indexer.settings import FACETS, RETRIEVE
+from indexer.settings import BODY, FACETS, RETRIEVE
 from kb.errors import NotFoundError, QueryError, SearchUnavailable
 from kb.meili_http import AsyncSearchClient, SearchClient, api_error
 from kb.query import Query, parse_query
@@ -222,7 +222,7 @@ class Searcher:
             "limit": limit,
             "offset": offset,
             "filter": expr,
-            "attributesToRetrieve": RETRIEVE,
+            "attributesToRetrieve": RETRIEVE if query.empty else RETRIEVE + BODY,
             "locales": ["jpn"],
             "matchingStrategy": "all",
         }

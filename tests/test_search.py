@@ -194,6 +194,17 @@ def test_facets_and_total(ix):
     assert set(result["facets"]) >= {"themes", "kind", "year", "industry"}
 
 
+def test_case_bodies_are_asked_for_only_by_searches_with_words(ix):
+    def retrieved(q):
+        return next(ix.searcher._steps(q, []))[1]["attributesToRetrieve"]
+
+    assert {"body_text", "body_n", "body_marks"} <= set(retrieved("組合"))
+    assert not {"body_text", "body_n", "body_marks"} & set(retrieved(""))
+    # without words a hit's snippet is its summary, as before
+    for hit in ix.searcher.search("", limit=3)["hits"]:
+        assert hit["snippet"] == ix.searcher.get(hit["id"])["summary"][:160]
+
+
 def test_bad_paging_and_sort(ix):
     with pytest.raises(QueryError):
         ix.searcher.search("", limit=1000)
