@@ -188,7 +188,7 @@ class Searcher:
         try:
             request = next(steps)
             while True:
-                request = steps.send(await self.ahttp.search(self.index_name, *request))
+                request = steps.send(await self.arun(*request))
         except StopIteration as done:
             return done.value
 
@@ -241,6 +241,10 @@ class Searcher:
     def run(self, q: str, params: dict[str, Any]) -> dict[str, Any]:
         """One raw Meilisearch search on this index, its errors as SearchUnavailable."""
         return self.http.search(self.index_name, q, params)
+
+    async def arun(self, q: str, params: dict[str, Any]) -> dict[str, Any]:
+        """``run`` for async code."""
+        return await self.ahttp.search(self.index_name, q, params)
 
     def _shape(
         self,

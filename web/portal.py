@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from meilisearch.errors import MeilisearchApiError, MeilisearchError
 from starlette.concurrency import run_in_threadpool
 
 from kb import meili, meili_server
@@ -216,16 +215,7 @@ class Portal:
 
 def _search(s: Searcher, params: dict[str, Any]) -> dict[str, Any]:
     params = {**params, "attributesToRetrieve": [*params["attributesToRetrieve"], "visibility"]}
-    try:
-        result: dict[str, Any] = s.index.search("", params)
-    except MeilisearchApiError as exc:
-        if exc.code == "index_not_found":
-            raise SearchUnavailable(
-                "索引がまだありません", hint="`kb index` を実行してください"
-            ) from exc
-        raise SearchUnavailable("検索サーバーのエラーです") from exc
-    except MeilisearchError as exc:
-        raise SearchUnavailable("検索サーバー（Meilisearch）に接続できません") from exc
+    result = s.run("", params)  # kept-alive connection; errors become SearchUnavailable
     result["hits"] = [
         {k: h.get(k) for k in PUBLIC_FIELDS if k in h}
         for h in result["hits"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -64,24 +65,28 @@ async def search_params(
 Params = Annotated[SearchParams, Depends(search_params)]
 
 
+# The page and its fragment are async like the JSON search: Meilisearch is awaited on the
+# event loop, not from FastAPI's thread pool, and a page's searches go out together.
+
+
 @router.get("/", response_model=None)
-def search_page(
+async def search_page(
     request: Request, svc: Annotated[Services, Depends(services)], p: Params
 ) -> Response:
     """The search page; a year range from the form is redirected to its canonical URL."""
     if p.year_range:
         state = SearchState(q=p.q.strip(), filters=tuple(_pairs(p.filters)), sort=p.sort)
         return RedirectResponse(state.url(), status_code=303)
-    context = _context(svc, p.q, p.filters, p.sort, p.page)
+    context = await _context(svc, p.q, p.filters, p.sort, p.page)
     return request.app.state.templates.TemplateResponse(request, "search.html", context)
 
 
 @router.get("/search/results", response_model=None)
-def search_results(
+async def search_results(
     request: Request, svc: Annotated[Services, Depends(services)], p: Params
 ) -> Response:
     """The results region of the search page alone, fetched by the page's script."""
-    context = _context(svc, p.q, p.filters, p.sort, 1 if p.year_range else p.page)
+    context = await _context(svc, p.q, p.filters, p.sort, 1 if p.year_range else p.page)
     return request.app.state.templates.TemplateResponse(request, "_results.html", context)
 
 
@@ -89,21 +94,37 @@ def _pairs(filters: list[str]) -> list[tuple[str, str]]:
     return [(k.strip(), v.strip()) for k, _, v in (f.partition("=") for f in filters)]
 
 
-def _context(svc: Services, q: str, filters: list[str], sort: str, page: int) -> dict[str, Any]:
+async def _context(
+    svc: Services, q: str, filters: list[str], sort: str, page: int
+) -> dict[str, Any]:
     offset = (page - 1) * PAGE_SIZE
-    result = svc.call(Searcher.search, q, filters, limit=PAGE_SIZE, offset=offset, sort=sort)
+    result = await svc.acall(
+        Searcher.asearch, q, filters, limit=PAGE_SIZE, offset=offset, sort=sort
+    )
     state = SearchState(
         q=result["query"],
         filters=tuple((f["field"], f["value"]) for f in result["filters"]),
         sort=sort,
         page=page,
     )
-    disjunctive: dict[str, dict[str, int]] = {}
+    # each filtered field's counts as if it were not set (pick another value: OR), all at once
     raw = state.raw_filters()
-    for name in state.fields() & set(FACET_LABELS):
-        rest = [f for f, (k, _) in zip(raw, state.filters, strict=True) if k != name]
-        other = svc.call(Searcher.search, state.q, rest, limit=0, sort=sort)
-        disjunctive[name] = other["facets"].get(name, {})
+    names = sorted(state.fields() & set(FACET_LABELS))
+    others = await asyncio.gather(
+        *(
+            svc.acall(
+                Searcher.asearch,
+                state.q,
+                [f for f, (k, _) in zip(raw, state.filters, strict=True) if k != name],
+                limit=0,
+                sort=sort,
+            )
+            for name in names
+        )
+    )
+    disjunctive = {
+        name: other["facets"].get(name, {}) for name, other in zip(names, others, strict=True)
+    }
     taxonomy = svc.taxonomy
     context: dict[str, Any] = {
         "state": state,
@@ -119,7 +140,7 @@ def _context(svc: Services, q: str, filters: list[str], sort: str, page: int) ->
         "canonical_url": state.url(),
     }
     if result["total"] == 0:
-        context["relax"] = svc.call(relaxations, state, taxonomy)
+        context["relax"] = await svc.acall(relaxations, state, taxonomy)
         if state.q:
-            context["nearest"] = svc.call(nearest_terms, state.q, taxonomy)
+            context["nearest"] = await svc.acall(nearest_terms, state.q, taxonomy)
     return context

@@ -18,7 +18,9 @@ TOP = 6
 
 
 @router.get("/themes/{key}", response_model=None)
-def theme_page(key: str, request: Request, svc: Annotated[Services, Depends(services)]) -> Response:
+async def theme_page(
+    key: str, request: Request, svc: Annotated[Services, Depends(services)]
+) -> Response:
     taxonomy = svc.taxonomy
     theme_key = taxonomy.theme_for(key)
     if theme_key is None:
@@ -26,7 +28,9 @@ def theme_page(key: str, request: Request, svc: Annotated[Services, Depends(serv
             f"テーマ「{key}」はありません", hint="使えるテーマ: " + "、".join(taxonomy.themes)
         )
     theme = taxonomy.themes[theme_key]
-    result = svc.call(Searcher.search, "", [f"themes={theme_key}"], limit=NEWEST, sort="newest")
+    result = await svc.acall(
+        Searcher.asearch, "", [f"themes={theme_key}"], limit=NEWEST, sort="newest"
+    )
     state = SearchState(filters=(("themes", theme_key),))
 
     def top(name: str) -> list[tuple[str, int, str]]:
