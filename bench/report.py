@@ -100,14 +100,16 @@ def write_report(data: dict[str, Any], out: Path) -> str:
     ]
     rows = []
     for n, r in sorted(data["rebuild"].items(), key=lambda kv: int(kv[0])):
-        rows.append([_f(int(n)), _f(data["check"][n]), _f(r.get("parse_validate_cpu_s")),
+        check_rss = data.get("check_rss", {}).get(n)
+        rows.append([_f(int(n)), _f(data["check"][n]), _f(check_rss, 0),
+                     _f(r.get("parse_validate_cpu_s")),
                      _f(r.get("sudachi_cpu_s")), _f(r["documents_s"]),
                      _f(r["meili_tail_s"]), _f(r["meili_busy_s"]), _f(r["total_s"]),
                      _f(r["cases_per_s"], 0), _f(r["chars_per_s"], 0),
                      _f(r["rss_main_mib"], 0), _f(r["rss_worker_mib"], 0),
                      _f(r.get("speed_kchars"), 0)])  # fmt: skip
     parts.append(_table(
-        ["cases", "`kb check` s", "parse+validate CPU s", "Sudachi CPU s", "docs built s",
+        ["cases", "`kb check` s", "`kb check` peak RSS MiB", "parse+validate CPU s", "Sudachi CPU s", "docs built s",
          "Meili tail s",
          "Meili busy s", "total s", "cases/s", "chars/s", "peak RSS main MiB", "peak RSS worker MiB",
          "machine speed"],
@@ -122,7 +124,8 @@ def write_report(data: dict[str, Any], out: Path) -> str:
         "*docs built* is the wall time from the start of indexing until the last batch was "
         "built; *Meili tail* is what Meilisearch still needed after that; *Meili busy* is the "
         "span during which Meilisearch processed document tasks; chars/s counts the characters "
-        "of the case files. `kb check` is the CLI's wall time. *machine speed* is Sudachi's "
+        "of the case files. `kb check` is the CLI's wall time and the peak RSS of its largest "
+        "process (as `/usr/bin/time` reports it). *machine speed* is Sudachi's "
         "speed on one core just before the rebuild (thousands of characters per second over "
         "the sample cases): the machine is shared and drifts.",
         "",

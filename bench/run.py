@@ -41,10 +41,16 @@ def corpus(n: int, seed: int) -> Path:
     return out
 
 
-def _timed(cmd: list[str], env: dict[str, str]) -> float:
+def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS in MiB (the largest of the command and the processes it
+    waited for, as `/usr/bin/time` reports it) of one run of ``cmd``."""
     t = time.perf_counter()
-    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, cmd)
+    return time.perf_counter() - t, usage.ru_maxrss / 1024
 
 
 def machine_speed(seconds: float = 2.0) -> float:
@@ -89,7 +95,7 @@ def incremental(content: Path, index: str, runs: int) -> dict[str, Any]:
     original = target.read_text(encoding="utf-8")
     change, noop = [], []
     try:
-        cold = _timed([KB, "index"], env)  # first run after the rebuild fills the case cache
+        cold = _timed([KB, "index"], env)[0]  # first run after the rebuild fills the case cache
         target_id = target.stem
         for i in range(runs):
             # letters only: one unknown word, so the search is strict, never relaxed
@@ -107,7 +113,7 @@ def incremental(content: Path, index: str, runs: int) -> dict[str, Any]:
                     time.sleep(0.05)
             proc.wait()
             change.append(seen if seen is not None else float("nan"))
-            noop.append(_timed([KB, "index"], env))
+            noop.append(_timed([KB, "index"], env)[0])
     finally:
         target.write_text(original, encoding="utf-8")
         subprocess.run([KB, "index"], env=env, check=True, capture_output=True)
@@ -162,11 +168,11 @@ def main(argv: list[str] | None = None) -> int:
     conc = tuple(int(x) for x in args.concurrency.split(","))
     started = time.time()
     data: dict[str, Any] = {"machine": machine(), "sizes": sizes, "rebuild": {}, "check": {},
-                            "latency": {}, "args": vars(args) | {"out": str(args.out)}}  # fmt: skip
+                            "check_rss": {}, "latency": {}, "args": vars(args) | {"out": str(args.out)}}  # fmt: skip
     previous = BENCH_DATA / "results.json"
     if args.merge and previous.exists():
         old = json.loads(previous.read_text(encoding="utf-8"))
-        for key in ("rebuild", "check", "latency"):
+        for key in ("rebuild", "check", "check_rss", "latency"):
             data[key] = {int(k): v for k, v in old.get(key, {}).items()}
         for key in ("incremental", "relevance", "search_page"):
             if key in old:
@@ -181,9 +187,9 @@ def main(argv: list[str] | None = None) -> int:
             s = bench_settings(content, f"bench-{n}")
             print(f"[bench] {n} cases: kb check, rebuild", file=sys.stderr)
             check_runs = args.runs if n <= 5000 else 1
-            data["check"][n] = median(
-                [_timed([KB, "check"], env_for(s)) for _ in range(check_runs)]
-            )
+            checks = [_timed([KB, "check"], env_for(s)) for _ in range(check_runs)]
+            data["check"][n] = median([seconds for seconds, _ in checks])
+            data["check_rss"][n] = max(rss for _, rss in checks)
             data["rebuild"][n] = rebuild(content, s.index_name, args.runs if n <= 5000 else 1)
             inc_n = max((x for x in data["sizes"] if x <= 20000), default=None)
             if n == inc_n:

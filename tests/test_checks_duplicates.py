@@ -182,6 +182,24 @@ def test_skeleton_folds_width_okurigana_and_katakana_variants() -> None:
     assert skeleton("令和６年に３０社") == skeleton("令和7年に45社")  # figures do not count
 
 
+def test_shingles_are_distinct_64_bit_numbers_of_the_skeleton() -> None:
+    from kb.case import Case
+    from kb.checks.duplicates import SHINGLE, shingles, similarity
+
+    def case(body: str) -> Case:
+        return Case.model_construct(title="", summary="", body=body)
+
+    one = shingles(case("組合員企業のＤＸ推進に取り組んだ。"))
+    other = shingles(case("組合員企業のDX推進に取組んだ"))
+    assert one.itemsize == 8  # 64-bit numbers in an array, not Python ints in a set
+    assert set(one) == set(other) and similarity(one, other) == 1.0
+    assert len(one) == len("組合員企業dx推進取組") - SHINGLE + 1
+    # the text twice: its runs once, plus the runs across the seam, each kept once
+    twice = shingles(case("組合員企業のＤＸ推進に取り組んだ。" * 2))
+    assert len(twice) == len(set(twice)) == len(one) + SHINGLE - 1
+    assert similarity(one, shingles(case("価格転嫁の取組"))) == 0.0
+
+
 def test_reentered_case_in_other_orthography_is_found(content: ContentTree) -> None:
     """The same text with width, okurigana and katakana spelt otherwise is one case."""
     add_original(content)

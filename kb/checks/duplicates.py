@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -37,6 +38,13 @@ _DROP = re.compile(r"[^a-z\u3400-\u4dbf\u4e00-\u9fff\u3005\u3006\u30a1-\u30fa]+"
 _FOLD = str.maketrans("ァィゥェォッャュョヮヵヶヴ", "アイウエオツヤユヨワカケブ")
 _MAX_SHARED = 50  # shingles in more cases than this are boilerplate, not evidence
 _MIN_SHARED = 3
+# Shingles are kept as 64-bit numbers: the 96 bits of six UTF-16 characters modulo the
+# largest prime below 2**63. Two distinct shingles meet only if their difference is a
+# multiple of it; a case's shingles take 8 bytes each in an array instead of about 70 as
+# Python ints in a set (20,000 cases: 6 million shingles).
+_PRIME = 2**63 - 25
+
+Shingles = array  # a case's distinct shingles, typecode "Q"
 
 
 @dataclass(frozen=True)
@@ -51,31 +59,33 @@ def skeleton(text: str) -> str:
     return _DROP.sub("", unicodedata.normalize("NFKC", text).lower()).translate(_FOLD)
 
 
-def shingles(case: Case) -> frozenset[int]:
-    """The case's shingles, each the UTF-16 bytes of ``SHINGLE`` characters read as one
-    integer (the same in every process, unlike a salted ``hash`` of a string)."""
+def shingles(case: Case) -> Shingles:
+    """The case's distinct shingles: each the UTF-16 bytes of ``SHINGLE``
+    characters read as one integer, reduced modulo ``_PRIME`` (the same in every process,
+    unlike a salted ``hash`` of a string)."""
     text = _MARKUP.sub(" ", "\n".join((case.title, case.summary, case.body)))
     # every kept character is in the Basic Multilingual Plane: two bytes in UTF-16
     data = skeleton(text).encode("utf-16-le")
     width = 2 * SHINGLE
-    if len(data) <= width:
-        return frozenset([int.from_bytes(data, "little")]) if data else frozenset()
     read = int.from_bytes
-    return frozenset(
-        read(data[k : k + width], "little") for k in range(0, len(data) - width + 2, 2)
-    )
+    if len(data) <= width:
+        return array("Q", [read(data, "little") % _PRIME] if data else [])
+    found = {
+        read(data[k : k + width], "little") % _PRIME for k in range(0, len(data) - width + 2, 2)
+    }
+    return array("Q", found)
 
 
-def similarity(a: frozenset[int], b: frozenset[int]) -> float:
+def similarity(a: Shingles, b: Shingles) -> float:
     if not a or not b:
         return 0.0
-    shared = len(a & b)
+    shared = len(set(a).intersection(b))
     return shared / (len(a) + len(b) - shared)
 
 
 def near_duplicates(
     cases: Sequence[Case], threshold: float,
-    *, only: Iterable[int] | None = None, sets: Sequence[frozenset[int]] | None = None,
+    *, only: Iterable[int] | None = None, sets: Sequence[Shingles] | None = None,
 ) -> list[Pair]:  # fmt: skip
     """Pairs of cases at or above ``threshold``; with ``only``, pairs touching those indexes.
 
@@ -85,7 +95,7 @@ def near_duplicates(
         sets = [shingles(c) for c in cases]
     cases_with = Counter(chain.from_iterable(sets))
     evidence = {h for h, n in cases_with.items() if 1 < n <= _MAX_SHARED}
-    rare = [s & evidence for s in sets]
+    rare = [evidence.intersection(s) for s in sets]
     postings: dict[int, list[int]] = {h: [] for h in evidence}
     for i, hashes in enumerate(rare):
         for h in hashes:

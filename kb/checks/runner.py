@@ -17,7 +17,7 @@ from pathlib import Path
 
 from kb.case import Case
 from kb.casefiles import case_files, display_path, read_text, select_files
-from kb.checks.duplicates import near_duplicates, shingles
+from kb.checks.duplicates import Shingles, near_duplicates, shingles
 from kb.checks.finding import Finding
 from kb.checks.personal import check_personal
 from kb.checks.structure import check_structure
@@ -85,7 +85,7 @@ class _Done:
 
     loaded: Case | list[ContentError]
     findings: list[Finding]
-    shingles: frozenset[int]
+    shingles: Shingles
 
 
 _ctx: _Context | None = None
@@ -102,7 +102,7 @@ def _work(paths: list[Path]) -> list[_Done]:
     for path in paths:
         loaded = load_one(path, settings.content_dir, ctx.taxonomy, settings.max_file_bytes)
         findings: list[Finding] = []
-        sets: frozenset[int] = frozenset()
+        sets = Shingles("Q")
         if isinstance(loaded, Case) and path in ctx.tree:
             if ctx.checked is None or loaded.source in ctx.checked:
                 findings = _body_checks(loaded, path, settings)
