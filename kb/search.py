@@ -1,15 +1,14 @@
 """Query + filters -> Meilisearch request; hits -> results with snippets.
 
-Filter values are parsed against the taxonomy and field lists: nothing a
-client sends is passed raw into a Meilisearch filter. Public searches get the
-``visibility = "public"`` filter added here, whatever the request says.
+Filters are parsed in kb.filters: nothing a client sends is passed raw into a
+Meilisearch filter. Public searches get the ``visibility = "public"`` filter added
+here, whatever the request says.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Generator
-from dataclasses import dataclass, field
 from typing import Any, TypedDict, Unpack
 
 import meilisearch
@@ -18,10 +17,10 @@ from meilisearch.errors import MeilisearchApiError, MeilisearchError
 from indexer.documents import Analyzer
 from indexer.settings import BODY, FACETS, RETRIEVE
 from kb.errors import NotFoundError, QueryError, SearchUnavailable
+from kb.filters import Filters, parse_filters
 from kb.meili_http import AsyncSearchClient, SearchClient, api_error
 from kb.query import Query, parse_query
 from kb.snippet import snippet
-from kb.taxonomy import REGIONS, Vocabulary
 
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000  # hits a search may skip
@@ -30,51 +29,6 @@ SORTS = {
     "newest": ["year:desc", "published:desc"],
     "oldest": ["year:asc", "published:asc"],
 }
-# public name -> (document field, vocabulary or None for free text)
-FILTER_FIELDS = {
-    "themes": "themes",
-    "prefecture": "prefectures",
-    "region": None,
-    "industry": "industries",
-    "organization_type": "organization_types",
-    "programs": "programs",
-    "kind": "kinds",
-    "year": None,
-    "visibility": None,
-    "tags": None,
-}
-ALIASES = {"theme": "themes", "program": "programs", "tag": "tags", "pref": "prefecture"}
-_YEAR = re.compile(r"^\s*(\d{4})?\s*(?:(\.\.|-|〜|~)\s*(\d{4})?)?\s*$")
-
-
-@dataclass
-class Filters:
-    values: dict[str, list[str]] = field(default_factory=dict)
-    year_range: tuple[int | None, int | None] | None = None
-
-    def expression(self) -> list[str]:
-        parts = []
-        for name, values in self.values.items():
-            ors = " OR ".join(f"{name} = {_quote(v)}" for v in values)
-            parts.append(f"({ors})")
-        if self.year_range:
-            lo, hi = self.year_range
-            if lo is not None:
-                parts.append(f"year >= {lo}")
-            if hi is not None:
-                parts.append(f"year <= {hi}")
-        return parts
-
-    def pairs(self) -> list[tuple[str, str]]:
-        out = [(k, v) for k, vs in self.values.items() for v in vs]
-        if self.year_range:
-            lo, hi = self.year_range
-            out.append(("year", f"{lo or ''}..{hi or ''}" if lo != hi else str(lo)))
-        return out
-
-
-def _quote(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 class SearchOptions(TypedDict, total=False):
@@ -99,73 +53,9 @@ class Searcher:
         self.analyzer = analyzer
         self.taxonomy = analyzer.taxonomy
 
-    # -- filters ---------------------------------------------------------------
     def parse_filters(self, raw: list[str]) -> Filters:
-        """``FIELD=VALUE`` strings -> Filters; same field ORs, different fields AND."""
-        out = Filters()
-        for item in raw:
-            name, sep, value = item.partition("=")
-            name = ALIASES.get(name.strip(), name.strip())
-            value = value.strip()
-            if not sep or name not in FILTER_FIELDS:
-                raise QueryError(
-                    f"絞り込み {item!r} は使えません",
-                    field="filter",
-                    hint="FIELD=VALUE の形で、FIELD は " + ", ".join(FILTER_FIELDS),
-                )
-            if not value:
-                raise QueryError(
-                    f"絞り込み {name} の値が空です", field=name, hint="値を指定してください"
-                )
-            if name == "year":
-                out.year_range = self._year(value, out.year_range)
-                continue
-            canonical = self._canonical(name, value)
-            bucket = out.values.setdefault(name, [])
-            if canonical not in bucket:
-                bucket.append(canonical)
-        return out
-
-    def _year(self, value: str, current: Any) -> tuple[int | None, int | None]:
-        m = _YEAR.match(value.translate(str.maketrans("０１２３４５６７８９", "0123456789")))
-        if not m or not (m.group(1) or m.group(3)):
-            raise QueryError(
-                f"年度 {value!r} を読めません",
-                field="year",
-                hint="2023 または 2019..2023 の形で指定してください",
-            )
-        lo = int(m.group(1)) if m.group(1) else None
-        hi = int(m.group(3)) if m.group(3) else (lo if not m.group(2) else None)
-        if current:  # a second year filter widens the range
-            lo = min(x for x in (lo, current[0]) if x is not None) if lo and current[0] else None
-            hi = max(x for x in (hi, current[1]) if x is not None) if hi and current[1] else None
-        return (lo, hi)
-
-    def _canonical(self, name: str, value: str) -> str:
-        vocab_name = FILTER_FIELDS[name]
-        if name == "tags":
-            return value[:100]
-        if name == "themes":
-            key = self.taxonomy.theme_for(value)
-            if key:
-                return key
-        if name == "visibility":
-            vocab = Vocabulary("visibility", ["public", "internal"])
-        elif name == "region":
-            vocab = Vocabulary("region", list(REGIONS))
-        else:
-            assert vocab_name is not None
-            vocab = self.taxonomy.vocab[vocab_name]
-        canonical = vocab.canonical(value)
-        if canonical is None:
-            guess = vocab.suggest(value)
-            raise QueryError(
-                f"{name} に {value!r} という値はありません"
-                + (f"。もしかして「{'」「'.join(guess)}」?" if guess else ""),
-                field=name,
-                hint="使える値: " + "、".join(vocab.values),
-            )
-        return canonical
+        """``FIELD=VALUE`` strings -> Filters (see kb.filters)."""
+        return parse_filters(raw, self.taxonomy)
 
     # -- search ----------------------------------------------------------------
     def search(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import math
 import os
 import re
@@ -31,6 +30,7 @@ from kb.accounts import NAME_PATTERN, AccountStore
 from kb.config import Settings
 from kb.errors import KbError
 from kb.logins import LoginRecords
+from web.proxies import TrustedProxies
 from web.throttle import Throttle
 
 SESSION_COOKIE = "kb_session"
@@ -104,7 +104,7 @@ class Auth:
         self.signer = URLSafeTimedSerializer(session_secret(settings), salt="kb-session")
         self._csrf_key = hashlib.sha256(b"kb-csrf\0" + self.signer.secret_key).digest()
         self.max_age = int(settings.session_hours * 3600)
-        self.proxies = _networks(settings.trusted_proxies)
+        self.proxies = TrustedProxies(settings.trusted_proxies)
         self.logins = LoginRecords(lambda: self.store)  # revoked sessions, failed logins
         self.throttle = Throttle(settings.login_max_failures, store=self.logins)
         # an office behind one NAT address shares this budget
@@ -160,7 +160,7 @@ class Auth:
 
     def user(self, request: Request) -> User | None:
         if self.settings.auth == "proxy":
-            if not self.from_proxy(request.scope):
+            if not self.proxies.contains(request.scope.get("kb_peer") or ""):
                 return None
             name = request.headers.get(self.settings.proxy_user_header, "").strip()
             return User(name) if NAME_PATTERN.fullmatch(name) else None
@@ -180,53 +180,6 @@ class Auth:
         if not nonce or not token or not _NONCE.fullmatch(nonce):
             return False
         return hmac.compare_digest(self.csrf_token(nonce), token)
-
-    # -- proxies ----------------------------------------------------------------------
-    def from_proxy(self, scope: Scope) -> bool:
-        return _in(scope.get("kb_peer") or "", self.proxies)
-
-    def apply_forwarded(self, scope: Scope) -> None:
-        """Believe X-Forwarded-For/-Proto only when the peer is a trusted proxy."""
-        peer = (scope.get("client") or ("", 0))[0]
-        scope["kb_peer"] = peer
-        if not _in(peer, self.proxies):
-            return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        proto = headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
-        if proto in ("http", "https"):
-            scope["scheme"] = proto
-        hops = [h.strip() for h in headers.get("x-forwarded-for", "").split(",") if h.strip()]
-        for hop in reversed(hops):  # the right-most address not of our own proxies
-            if not _in(hop, self.proxies):
-                if _ip(hop) is not None:
-                    scope["client"] = (hop, 0)
-                break
-
-
-def _ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address(value)
-    except ValueError:
-        return None
-
-
-def _networks(spec: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    out = []
-    for item in spec.split(","):
-        if item.strip():
-            try:
-                out.append(ipaddress.ip_network(item.strip(), strict=False))
-            except ValueError as exc:
-                raise KbError(
-                    f"KB_TRUSTED_PROXIES: {item.strip()!r} is not an address or network",
-                    hint="例: 127.0.0.1,10.0.0.0/8",
-                ) from exc
-    return out
-
-
-def _in(value: str, networks: list[Any]) -> bool:
-    ip = _ip(value)
-    return ip is not None and any(ip in net for net in networks)
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, bool]:
@@ -266,7 +219,7 @@ class AuthMiddleware:
             await self.app(scope, receive, send)
             return
         auth = self.auth
-        auth.apply_forwarded(scope)
+        auth.proxies.apply_forwarded(scope)
         request = Request(scope)
         nonce = request.cookies.get(CSRF_COOKIE, "")
         fresh = not _NONCE.fullmatch(nonce)

@@ -18,8 +18,9 @@ from starlette.concurrency import run_in_threadpool
 
 from kb import meili, meili_server
 from kb.errors import NotFoundError, QueryError, SearchUnavailable
+from kb.filters import ALIASES
 from kb.render import to_html
-from kb.search import ALIASES, Searcher
+from kb.search import Searcher
 from web.deps import Services
 
 PUBLIC_FIELDS = [
