@@ -109,8 +109,8 @@ def write_report(data: dict[str, Any], out: Path) -> str:
                      _f(r["rss_main_mib"], 0), _f(r["rss_worker_mib"], 0),
                      _f(r.get("speed_kchars"), 0)])  # fmt: skip
     parts.append(_table(
-        ["cases", "`kb check` s", "`kb check` peak RSS MiB", "parse+validate CPU s", "Sudachi CPU s", "docs built s",
-         "Meili tail s",
+        ["cases", "`kb check` s", "`kb check` peak RSS MiB", "parse+validate CPU s",
+         "Sudachi CPU s", "docs built s", "Meili tail s",
          "Meili busy s", "total s", "cases/s", "chars/s", "peak RSS main MiB", "peak RSS worker MiB",
          "machine speed"],
         rows,

@@ -168,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     conc = tuple(int(x) for x in args.concurrency.split(","))
     started = time.time()
     data: dict[str, Any] = {"machine": machine(), "sizes": sizes, "rebuild": {}, "check": {},
-                            "check_rss": {}, "latency": {}, "args": vars(args) | {"out": str(args.out)}}  # fmt: skip
+                            "check_rss": {}, "latency": {},
+                            "args": vars(args) | {"out": str(args.out)}}  # fmt: skip
     previous = BENCH_DATA / "results.json"
     if args.merge and previous.exists():
         old = json.loads(previous.read_text(encoding="utf-8"))

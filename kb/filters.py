@@ -15,7 +15,8 @@ from typing import Any
 from kb.errors import QueryError
 from kb.taxonomy import REGIONS, Taxonomy, Vocabulary
 
-# public name -> (document field, vocabulary or None for free text)
+# filter name (the document field) -> the taxonomy vocabulary of its values, or None when
+# the values are checked here (year, region, visibility) or free (tags)
 FILTER_FIELDS = {
     "themes": "themes",
     "prefecture": "prefectures",
