@@ -41,7 +41,7 @@ class Filters:
     def expression(self) -> list[str]:
         parts = []
         for name, values in self.values.items():
-            ors = " OR ".join(f"{name} = {_quote(v)}" for v in values)
+            ors = " OR ".join(f"{name} = {quote(v)}" for v in values)
             parts.append(f"({ors})")
         if self.year_range:
             lo, hi = self.year_range
@@ -59,7 +59,8 @@ class Filters:
         return out
 
 
-def _quote(value: str) -> str:
+def quote(value: str) -> str:
+    """``value`` as a string in a Meilisearch filter expression."""
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 

@@ -9,32 +9,33 @@ from __future__ import annotations
 
 from typing import Any
 
+from kb.filters import quote
 from kb.query import parse_query
 from kb.search import Searcher
+from kb.thesaurus import PREFIX
 
 LIMIT = 5
 _CANDIDATES = 30
 _SHARED_WEIGHT = 0.15  # per shared theme or tag, on top of a ranking score in 0..1
 _TITLE_WEIGHT = 0.5  # times the Jaccard similarity of the two titles' terms
 _FIELDS = ["id", "title", "kind", "themes", "tags", "prefecture", "year", "organization"]
-
-
-def _quote(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+# title_n: a candidate's title as indexed (its terms, then its concept tokens), so the titles
+# are compared without analysing each candidate's title again
+_RETRIEVE = [*_FIELDS, "title_n"]
 
 
 def related(searcher: Searcher, doc: dict[str, Any], limit: int = LIMIT) -> list[dict[str, Any]]:
     """Up to ``limit`` cases close to ``doc`` (a document from ``Searcher.get``), best first."""
     themes = list(doc.get("themes") or [])
     tags = list(doc.get("tags") or [])
-    shared = [f"themes = {_quote(t)}" for t in themes] + [f"tags = {_quote(t)}" for t in tags]
+    shared = [f"themes = {quote(t)}" for t in themes] + [f"tags = {quote(t)}" for t in tags]
     if not shared or limit <= 0:
         return []
     query = parse_query(" ".join([doc.get("title", ""), *tags]), searcher.analyzer)
     params: dict[str, Any] = {
         "limit": _CANDIDATES,
         "filter": [" OR ".join(shared)],
-        "attributesToRetrieve": _FIELDS,
+        "attributesToRetrieve": _RETRIEVE,
         "matchingStrategy": "frequency",
         "showRankingScore": True,
         "locales": ["jpn"],
@@ -51,6 +52,15 @@ def related(searcher: Searcher, doc: dict[str, Any], limit: int = LIMIT) -> list
 
 def _terms(searcher: Searcher, text: str) -> set[str]:
     return set(searcher.analyzer.normalizer.terms(text))
+
+
+def _title_terms(searcher: Searcher, hit: dict[str, Any]) -> set[str]:
+    """A candidate's title terms: its indexed ``title_n`` without the concept tokens, or the
+    title analysed when the document has none."""
+    line = hit.get("title_n")
+    if not isinstance(line, str):
+        return _terms(searcher, hit.get("title", ""))
+    return {t for t in line.split() if not (t.startswith(PREFIX) and t[len(PREFIX) :].isdigit())}
 
 
 def _rank(
@@ -70,7 +80,7 @@ def _rank(
         overlap = len(themes & set(hit.get("themes") or [])) + len(
             tags & set(hit.get("tags") or [])
         )
-        other = _terms(searcher, hit.get("title", ""))
+        other = _title_terms(searcher, hit)
         similar = len(title_terms & other) / len(title_terms | other) if title_terms | other else 0
         base = float(hit.get("_rankingScore", 0.0)) if use_score else 0.0
         score = base + _SHARED_WEIGHT * overlap + _TITLE_WEIGHT * similar

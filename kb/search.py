@@ -12,13 +12,12 @@ from collections.abc import Generator
 from typing import Any, TypedDict, Unpack
 
 import meilisearch
-from meilisearch.errors import MeilisearchApiError, MeilisearchError
 
 from indexer.documents import Analyzer
 from indexer.settings import BODY, FACETS, RETRIEVE
-from kb.errors import NotFoundError, QueryError, SearchUnavailable
-from kb.filters import Filters, parse_filters
-from kb.meili_http import AsyncSearchClient, SearchClient, api_error
+from kb.errors import NotFoundError, QueryError
+from kb.filters import Filters, parse_filters, quote
+from kb.meili_http import AsyncSearchClient, SearchClient
 from kb.query import Query, parse_query
 from kb.snippet import snippet
 
@@ -179,22 +178,22 @@ class Searcher:
         }
 
     def get(self, case_id: str, *, public_only: bool = False) -> dict[str, Any]:
-        """One indexed case by id (404 for unknown ids, and for internal ones when public)."""
+        """One indexed case by id (404 for unknown ids, and for internal ones when public).
+
+        Asked as a search filtered on the id: the kept-alive connection, and all that a
+        search-only key may do."""
         if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", case_id or "") or len(case_id) > 200:
             raise NotFoundError("事例が見つかりません", hint="URL の事例 ID を確認してください")
-        try:
-            doc = dict(self.index.get_document(case_id))
-        except MeilisearchApiError as exc:
-            if exc.code != "document_not_found":
-                raise api_error({"code": exc.code, "message": exc.message}, 500) from exc
-            doc = {}
-        except MeilisearchError as exc:
-            raise SearchUnavailable("検索サーバー（Meilisearch）に接続できません") from exc
-        if not doc or (public_only and doc.get("visibility") != "public"):
+        expr = [f"id = {quote(case_id)}"]
+        if public_only:
+            expr.append('visibility = "public"')
+        hits = self.run("", {"filter": expr, "limit": 1})["hits"]
+        found = hits[0] if hits else {}
+        if found.get("id") != case_id or (public_only and found.get("visibility") != "public"):
             raise NotFoundError("事例が見つかりません", hint="URL の事例 ID を確認してください")
         return {
             k: v
-            for k, v in doc.items()
+            for k, v in found.items()
             if not k.endswith(("_n", "_marks")) and k not in _INTERNAL_KEYS
         }
 

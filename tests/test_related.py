@@ -83,3 +83,19 @@ def test_server_down_is_search_unavailable(ix):
         pytest.raises(SearchUnavailable),
     ):
         related(ix.searcher, doc)
+
+
+def test_titles_are_compared_on_their_indexed_terms(ix):
+    """A candidate's title terms come from its indexed ``title_n`` (concept tokens left
+    out): the same set as analysing the title again."""
+    from kb.related import _terms, _title_terms
+
+    hits = ix.searcher.run("", {"limit": 20, "attributesToRetrieve": ["title", "title_n"]})
+    assert len(hits["hits"]) == 11
+    for hit in hits["hits"]:
+        assert _title_terms(ix.searcher, hit) == _terms(ix.searcher, hit["title"])
+    # 価格転嫁 is in a synonym group: its indexed title carries a concept token
+    base = ix.searcher.run("", {"filter": ['id = "base"'], "attributesToRetrieve": ["title_n"]})
+    assert any(t.startswith("kbc") for t in base["hits"][0]["title_n"].split())
+    # a document indexed without title_n is analysed instead
+    assert _title_terms(ix.searcher, {"title": "電力料金の交渉"}) == {"電力", "料金", "交渉"}

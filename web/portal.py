@@ -8,7 +8,6 @@ search with the fields in ``PUBLIC_FILTERS``; results are copied field by field 
 
 from __future__ import annotations
 
-import re
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +16,7 @@ from urllib.parse import quote
 from starlette.concurrency import run_in_threadpool
 
 from kb import meili, meili_server
-from kb.errors import NotFoundError, QueryError, SearchUnavailable
+from kb.errors import QueryError, SearchUnavailable
 from kb.filters import ALIASES
 from kb.render import to_html
 from kb.search import Searcher
@@ -37,7 +36,6 @@ PUBLIC_FILTERS = {
 }  # fmt: skip
 PUBLIC_SORTS = ("relevance", "newest", "oldest")
 _PUBLIC = 'visibility = "public"'
-_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 MAX_FILTERS = 20
 
 
@@ -197,21 +195,8 @@ class Portal:
 
     def case(self, case_id: str) -> dict[str, Any]:
         """One public case (404 for unknown and internal ids alike)."""
-        if not isinstance(case_id, str) or len(case_id) > 200 or not _ID.fullmatch(case_id):
-            raise NotFoundError("事例が見つかりません", hint="URL の事例 ID を確認してください")
-
-        def run(s: Searcher) -> dict[str, Any]:
-            params = {
-                "filter": [f'id = "{case_id}"', _PUBLIC],
-                "limit": 1,
-                "attributesToRetrieve": PUBLIC_FIELDS,
-            }
-            return _search(s, params)
-
-        hits = self._call(run)["hits"]
-        if not hits or hits[0].get("id") != case_id:
-            raise NotFoundError("事例が見つかりません", hint="URL の事例 ID を確認してください")
-        return {k: hits[0].get(k) for k in PUBLIC_FIELDS}
+        doc = self._call(lambda s: s.get(case_id, public_only=True))
+        return {k: doc.get(k) for k in PUBLIC_FIELDS}
 
 
 def _search(s: Searcher, params: dict[str, Any]) -> dict[str, Any]:
