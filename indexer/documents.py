@@ -66,7 +66,7 @@ class Analyzer:
 
     def _line(self, units: list[Unit]) -> str:
         terms = [t.term for u in units for t in u.tokens]
-        concepts = dict.fromkeys(m.concept for m in self.thesaurus.matches(units))
+        concepts = dict.fromkeys(m.concept for m in self.thesaurus.document_matches(units))
         return " ".join([*terms, *concepts])
 
     def field_and_marks(self, text: str) -> tuple[str, str]:
@@ -89,7 +89,7 @@ class Analyzer:
         for (a, b), units in zip(spans, buckets, strict=True):
             tokens = [t for u in units for t in u.tokens]
             places: dict[str, list[str]] = {}
-            for m in self.thesaurus.matches(units):
+            for m in self.thesaurus.document_matches(units):
                 places.setdefault(m.concept, []).append(
                     f"{tokens[m.first].start},{tokens[m.last - 1].end}"
                 )

@@ -35,7 +35,7 @@ def spans(text: str, query: Query, analyzer: Analyzer) -> list[tuple[int, int]]:
                     found.append((flat[i].start, flat[i + n - 1].end))
     concepts = {t.concept for t in query.terms if t.concept}
     if concepts:
-        for m in analyzer.thesaurus.matches(units):
+        for m in analyzer.thesaurus.document_matches(units):
             if m.concept in concepts:
                 found.append((flat[m.first].start, flat[m.last - 1].end))
     return _merge(found)

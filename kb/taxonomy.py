@@ -88,6 +88,8 @@ class Taxonomy:
     synonym_groups: list[tuple[str, ...]]
     stopwords: tuple[str, ...]
     digest: str  # changes whenever either file changes
+    # broader term -> narrower terms: a search for the first also finds cases with only these
+    broader: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _theme_names: dict[str, str] | None = field(default=None, repr=False, compare=False)
 
     def theme_label(self, key: str) -> str:
@@ -182,6 +184,7 @@ def load_taxonomy(content_dir: Path) -> Taxonomy:
     groups: list[tuple[str, ...]] = []
     stopwords: tuple[str, ...] = ()
     syn_digest = ""
+    broader: dict[str, tuple[str, ...]] = {}
     if syn_path.exists():
         syn, syn_digest = _read_yaml(syn_path)
         for i, group in enumerate((syn or {}).get("groups", []) or []):
@@ -194,6 +197,7 @@ def load_taxonomy(content_dir: Path) -> Taxonomy:
                 )
             groups.append(tuple(str(t) for t in group))
         stopwords = tuple(str(s) for s in (syn or {}).get("stopwords", []) or [])
+        broader = _broader((syn or {}).get("broader"), syn_path)
     return Taxonomy(
         themes=themes,
         prefectures=prefs,
@@ -202,4 +206,22 @@ def load_taxonomy(content_dir: Path) -> Taxonomy:
         synonym_groups=groups,
         stopwords=stopwords,
         digest=hashlib.sha256((digest + syn_digest).encode()).hexdigest()[:16],
+        broader=broader,
     )
+
+
+def _broader(data: Any, path: Path) -> dict[str, tuple[str, ...]]:
+    """synonyms.yml's ``broader``: each broader term with a list of its narrower terms."""
+    if data is None:
+        return {}
+    hint = "例: broader: {外国人材: [技能実習生, 特定技能外国人]}"
+    if not isinstance(data, dict):
+        raise ContentError("broader は「上位語: [下位語, …]」の対応表にしてください",
+                           path=path, field="broader", hint=hint)  # fmt: skip
+    out = {}
+    for term, narrower in data.items():
+        if not isinstance(narrower, list) or not narrower or not all(narrower):
+            raise ContentError(f"broader の「{term}」には下位語を1語以上のリストで書いてください",
+                               path=path, field="broader", hint=hint)  # fmt: skip
+        out[str(term)] = tuple(str(n) for n in narrower)
+    return out

@@ -235,3 +235,21 @@ def test_async_search_raises_the_same_query_errors(ix):
     with pytest.raises(QueryError) as err:
         run_async(ix.searcher.asearch("x", ["colour=red"]))
     assert err.value.field == "filter"
+
+
+def test_broader_terms_find_cases_naming_only_a_narrower_one(content, indexed):
+    """synonyms.yml ``broader``: 外国人材 finds 技能実習生 cases; not the other way round."""
+    content.add("trainees", "## 背景\n組合で外国人技能実習生の受入れを始めた。")
+    content.add("general", "## 背景\n外国人材の活用について理事会で検討した。")
+    content.add("quake", "## 背景\n熊本地震の後、共同工場の操業を再開した。")
+    content.add("other", "## 背景\n共同購買で仕入れ価格を下げた。")
+    ix = indexed()
+
+    def ids(q: str) -> set[str]:
+        return {h["id"] for h in ix.searcher.search(q)["hits"]}
+
+    assert ids("外国人材") == {"trainees", "general"}
+    assert ids("技能実習生") == {"trainees"}
+    assert ids("災害") == {"quake"} and ids("地震") == {"quake"}
+    hit = next(h for h in ix.searcher.search("外国人材")["hits"] if h["id"] == "trainees")
+    assert "<mark>外国人技能実習生</mark>" in hit["snippet"]

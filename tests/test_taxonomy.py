@@ -100,3 +100,17 @@ def test_synonym_group_of_one_word_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ContentError) as info:
         load_taxonomy(tmp_path)
     assert info.value.message.startswith("2 番目のグループ") and info.value.field == "groups"
+
+
+def test_broader_terms_are_read_and_bad_ones_refused(tmp_path: Path) -> None:
+    (tmp_path / "taxonomy.yml").write_bytes((CONTENT / "taxonomy.yml").read_bytes())
+    syn = tmp_path / "synonyms.yml"
+    syn.write_text("broader:\n  外国人材: [技能実習生, 特定技能]\n", encoding="utf-8")
+    assert load_taxonomy(tmp_path).broader == {"外国人材": ("技能実習生", "特定技能")}
+    for bad in ("broader: [外国人材, 技能実習生]\n", "broader:\n  外国人材: []\n",
+                "broader:\n  外国人材: 技能実習生\n"):  # fmt: skip
+        syn.write_text(bad, encoding="utf-8")
+        with pytest.raises(ContentError) as info:
+            load_taxonomy(tmp_path)
+        assert info.value.field == "broader" and info.value.hint
+    assert load_taxonomy(CONTENT).broader["外国人材"]  # the shipped file has some

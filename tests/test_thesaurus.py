@@ -87,3 +87,30 @@ def test_shipped_taxonomy_themes_have_concepts(n: Normalizer) -> None:
     assert th.concept("DX", n) == th.concept("デジタルトランスフォーメーション", n) == themes["dx"]
     assert th.concept("BCP", n) == th.concept("事業継続計画", n) == themes["bcp"]
     assert th.concept("脱炭素", n) == themes["gx"]
+
+
+def test_broader_terms_reach_documents_one_way(n: Normalizer) -> None:
+    th = Thesaurus(
+        [["技能実習生", "外国人技能実習生"], ["外国人材", "外国人労働者"]],
+        n,
+        {"外国人材": ["技能実習生"], "災害": ["自然災害"], "自然災害": ["地震", "豪雨"]},
+    )
+    foreign, disaster = th.concept("外国人材", n), th.concept("災害", n)
+    assert foreign and disaster  # a broader term outside every group is a concept too
+
+    def document(text: str) -> set[str]:
+        return {m.concept for m in th.document_matches(n.units(text))}
+
+    def query(text: str) -> set[str]:
+        return {m.concept for m in th.matches(n.units(text))}
+
+    # a document naming a narrower term (or its synonym) carries the broader concept
+    assert foreign in document("外国人技能実習生を受け入れた")
+    assert th.concept("技能実習生", n) in document("外国人技能実習生を受け入れた")
+    # narrower terms of narrower terms, and the broader term anywhere in a compound
+    assert disaster in document("熊本地震で被災した") and disaster in document("豪雨被害")
+    assert disaster in document("土砂災害に備えた")
+    # a query for the narrower term stays narrow
+    assert foreign not in query("技能実習生")
+    assert foreign not in document("特定技能の制度")
+    assert th.digest != Thesaurus([["技能実習生", "外国人技能実習生"]], n).digest
