@@ -33,10 +33,28 @@ class Term:
         return words[0] if len(words) == 1 else '"' + " ".join(words) + '"'
 
 
+# Word-forming suffixes: 効率化, 効率的 and 効率性 are all about 効率.
+SUFFIXES = frozenset({"化", "的", "性"})
+
+
 @dataclass(frozen=True)
 class Query:
     text: str
     terms: tuple[Term, ...]
+
+    def loosened(self) -> Query | None:
+        """This query with the suffixes 化・的・性 taken off its words (効率化 → 効率), for
+        when nothing matches as written; None when no word ends in one."""
+        terms: list[Term] = []
+        for t in self.terms:
+            if t.concept or t.phrase[-1] not in SUFFIXES:
+                terms.append(t)
+            elif len(t.phrase) > 1:
+                terms.append(Term(phrase=t.phrase[:-1]))
+            # else a suffix standing alone (IT化 → it, 化): dropped
+        if not terms or (len(terms) == len(self.terms) and tuple(terms) == self.terms):
+            return None
+        return Query(self.text, tuple(dict.fromkeys(terms)))
 
     @property
     def meili(self) -> str:

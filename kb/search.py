@@ -122,9 +122,18 @@ class Searcher:
             params["sort"] = sort_rules
         result = yield query.meili, params
         relaxed = False
-        if result["estimatedTotalHits"] == 0 and len(query.terms) > 1:
-            result = yield query.meili, {**params, "matchingStrategy": "frequency"}
-            relaxed = result["estimatedTotalHits"] > 0
+        # Nothing found: every word without its suffix 化・的・性 (効率化 → 効率), then any of
+        # the words; the snippets mark what was found.
+        loose = query.loosened() if result["estimatedTotalHits"] == 0 else None
+        if loose is not None:
+            result = yield loose.meili, params
+            if result["estimatedTotalHits"] > 0:
+                query, relaxed = loose, True
+        fewer = loose or query  # a suffix alone (ロボット化 → ロボット, 化) matches nothing useful
+        if result["estimatedTotalHits"] == 0 and len(fewer.terms) > 1:
+            result = yield fewer.meili, {**params, "matchingStrategy": "frequency"}
+            if result["estimatedTotalHits"] > 0:
+                query, relaxed = fewer, True
         return self._shape(query, parsed, result, relaxed, limit, offset, sort)
 
     def run(self, q: str, params: dict[str, Any]) -> dict[str, Any]:

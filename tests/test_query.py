@@ -73,3 +73,17 @@ def test_precision_kyoto_is_not_tokyo(a: Analyzer) -> None:
     kyoto = parse_query("京都", a).terms
     assert kyoto == (Term(phrase=("京都",)),)
     assert "京都" not in a.normalizer.terms("東京都")
+
+
+def test_loosened_takes_word_forming_suffixes_off(a: Analyzer) -> None:
+    loose = parse_query("効率化", a).loosened()
+    assert loose is not None and loose.meili == "効率" and loose.text == "効率化"
+    assert parse_query("多様性 効率的", a).loosened().meili == "多様 効率"  # type: ignore[union-attr]
+    # a suffix standing as a word of its own goes, unless it is all there is
+    robot = parse_query("ロボット化", a)
+    assert [t.phrase for t in robot.terms] == [("ロボット",), ("化",)]
+    assert robot.loosened().meili == "ロボット"  # type: ignore[union-attr]
+    assert parse_query("化", a).loosened() is None
+    # nothing to take off, or a synonym concept (デジタル化 = DX): no looser query
+    assert parse_query("価格転嫁 京都", a).loosened() is None
+    assert parse_query("デジタル化", a).loosened() is None

@@ -253,3 +253,16 @@ def test_broader_terms_find_cases_naming_only_a_narrower_one(content, indexed):
     assert ids("災害") == {"quake"} and ids("地震") == {"quake"}
     hit = next(h for h in ix.searcher.search("外国人材")["hits"] if h["id"] == "trainees")
     assert "<mark>外国人技能実習生</mark>" in hit["snippet"]
+
+
+def test_a_word_with_a_suffix_falls_back_to_its_stem(content, indexed):
+    """Nothing has 効率化 as written: the search shows 効率 and says it was relaxed; a suffix
+    standing alone (ロボット化 → ロボット, 化) never matches every case with a 化."""
+    content.add("stem", "## 背景\n配送の効率を高め、ＩＴ化も進めた。")
+    content.add("other", "## 背景\n共同購買で仕入れ価格を下げた。")
+    ix = indexed()
+    result = ix.searcher.search("効率化")
+    assert [h["id"] for h in result["hits"]] == ["stem"] and result["relaxed"] is True
+    assert "<mark>効率</mark>" in result["hits"][0]["snippet"]
+    assert ix.searcher.search("効率")["relaxed"] is False
+    assert ix.searcher.search("ロボット化")["total"] == 0
