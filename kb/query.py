@@ -52,7 +52,7 @@ class Query:
             elif len(t.phrase) > 1:
                 terms.append(Term(phrase=t.phrase[:-1]))
             # else a suffix standing alone (IT化 → it, 化): dropped
-        if not terms or (len(terms) == len(self.terms) and tuple(terms) == self.terms):
+        if not terms or tuple(terms) == self.terms:
             return None
         return Query(self.text, tuple(dict.fromkeys(terms)))
 
