@@ -12,7 +12,7 @@ from typing import Any
 from kb.filters import quote
 from kb.query import parse_query
 from kb.search import Searcher
-from kb.thesaurus import PREFIX
+from kb.thesaurus import is_concept
 
 LIMIT = 5
 _CANDIDATES = 30
@@ -60,7 +60,7 @@ def _title_terms(searcher: Searcher, hit: dict[str, Any]) -> set[str]:
     line = hit.get("title_n")
     if not isinstance(line, str):
         return _terms(searcher, hit.get("title", ""))
-    return {t for t in line.split() if not (t.startswith(PREFIX) and t[len(PREFIX) :].isdigit())}
+    return {t for t in line.split() if not is_concept(t)}
 
 
 def _rank(

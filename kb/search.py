@@ -15,6 +15,7 @@ import meilisearch
 
 from indexer.documents import Analyzer
 from indexer.settings import BODY, FACETS, RETRIEVE
+from kb.case import ID_PATTERN
 from kb.errors import NotFoundError, QueryError
 from kb.filters import Filters, parse_filters, quote
 from kb.meili_http import AsyncSearchClient, SearchClient
@@ -191,7 +192,7 @@ class Searcher:
 
         Asked as a search filtered on the id: the kept-alive connection, and all that a
         search-only key may do."""
-        if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", case_id or "") or len(case_id) > 200:
+        if not re.fullmatch(ID_PATTERN, case_id or "") or len(case_id) > 200:
             raise NotFoundError("事例が見つかりません", hint="URL の事例 ID を確認してください")
         expr = [f"id = {quote(case_id)}"]
         if public_only:

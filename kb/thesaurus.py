@@ -24,6 +24,11 @@ from kb.taxonomy import Taxonomy
 PREFIX = "kbc"
 
 
+def is_concept(token: str) -> bool:
+    """Whether a token of a normalized line is a concept token (``kbc0007``), not a term."""
+    return token.startswith(PREFIX) and token[len(PREFIX) :].isdigit()
+
+
 @dataclass(frozen=True, slots=True)
 class Match:
     first: int  # index of the first token (in flat(units))

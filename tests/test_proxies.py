@@ -35,14 +35,14 @@ def test_forwarded_headers_from_a_trusted_proxy() -> None:
     TrustedProxies("10.0.0.0/8").apply_forwarded(s)
     # the right-most address that is not one of our proxies is the client
     assert s["client"] == ("203.0.113.7", 0) and s["scheme"] == "https"
-    assert s["kb_peer"] == "10.0.0.5"
+    assert s["kb_peer"] == "10.0.0.5" and TrustedProxies("10.0.0.0/8").sent(s)
 
 
 def test_forwarded_headers_from_anyone_else_are_ignored() -> None:
     s = scope("198.51.100.1", x_forwarded_for="10.0.0.1", x_forwarded_proto="https")
     TrustedProxies("10.0.0.0/8").apply_forwarded(s)
     assert s["client"] == ("198.51.100.1", 5000) and s["scheme"] == "http"
-    assert s["kb_peer"] == "198.51.100.1"
+    assert s["kb_peer"] == "198.51.100.1" and not TrustedProxies("10.0.0.0/8").sent(s)
 
 
 def test_a_spoofed_left_hop_does_not_win_and_garbage_is_skipped() -> None:

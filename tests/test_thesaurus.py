@@ -8,7 +8,7 @@ import pytest
 
 from kb.normalize import Normalizer, get_normalizer
 from kb.taxonomy import load_taxonomy
-from kb.thesaurus import PREFIX, Thesaurus, build_thesaurus, flat, theme_concepts
+from kb.thesaurus import PREFIX, Thesaurus, build_thesaurus, flat, is_concept, theme_concepts
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 
@@ -37,6 +37,9 @@ def test_members_of_a_group_share_one_concept(th: Thesaurus, n: Normalizer) -> N
     assert th.concept("BCP", n) != th.concept("業態転換", n)
     assert (th.concept("BCP", n) or "").startswith(PREFIX)
     assert th.concept("組合", n) is None
+    assert (
+        is_concept(th.concept("BCP", n) or "") and not is_concept("kbc") and not is_concept("組合")
+    )
 
 
 def test_groups_sharing_a_term_are_merged(n: Normalizer) -> None:

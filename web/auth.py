@@ -160,7 +160,7 @@ class Auth:
 
     def user(self, request: Request) -> User | None:
         if self.settings.auth == "proxy":
-            if not self.proxies.contains(request.scope.get("kb_peer") or ""):
+            if not self.proxies.sent(request.scope):
                 return None
             name = request.headers.get(self.settings.proxy_user_header, "").strip()
             return User(name) if NAME_PATTERN.fullmatch(name) else None

@@ -38,6 +38,10 @@ class TrustedProxies:
         ip = _ip(value)
         return ip is not None and any(ip in net for net in self.networks)
 
+    def sent(self, scope: Scope) -> bool:
+        """Whether the request came straight from a trusted proxy (after ``apply_forwarded``)."""
+        return self.contains(scope.get("kb_peer") or "")
+
     def apply_forwarded(self, scope: Scope) -> None:
         """Believe X-Forwarded-For/-Proto only when the peer is a trusted proxy; the peer
         itself is kept in ``scope["kb_peer"]``."""
