@@ -21,10 +21,11 @@ from kb import normalize
 from kb.case import Case
 from kb.normalize import Normalizer, Unit, sentences
 from kb.render import to_text
+from kb.stats import electronic_files
 from kb.taxonomy import Taxonomy
 from kb.thesaurus import Thesaurus, build_thesaurus, theme_concepts
 
-DOC_VERSION = "4"  # bump when the document shape changes
+DOC_VERSION = "5"  # bump when the document shape changes
 
 
 class HasDigest(Protocol):
@@ -141,6 +142,7 @@ class Analyzer:
             "published": case.published.isoformat() if case.published else None,
             "visibility": case.visibility,
             "attachments": case.attachments,
+            "electronic_files": electronic_files(case.kind, case.attachments),
             "featured": case.featured,
             "source": case.source,
             "body": case.body,

@@ -21,7 +21,14 @@ FILTERABLE = [
     "visibility",
     "tags",
     "featured",
+    "electronic_files",  # counted by kb.stats (a facet); kb.filters never accepts it
 ]
+
+# The most hits any search reaches, so the most rows a CSV export holds. 5,000 is the plan's
+# whole collection (2,000 files, 200 Q&A and the cases) with room to spare; Meilisearch ranks
+# up to this many matching documents per query, so raising it slows every broad search on a
+# large collection (Meilisearch's performance guide), for an export beyond the plan.
+MAX_TOTAL_HITS = 5000
 
 FACETS = ["themes", "prefecture", "industry", "organization_type", "programs", "kind", "year"]
 
@@ -54,7 +61,7 @@ INDEX_SETTINGS: dict[str, Any] = {
         "disableOnWords": [],
     },
     "faceting": {"maxValuesPerFacet": 200, "sortFacetValuesBy": {"*": "count"}},
-    "pagination": {"maxTotalHits": 5000},
+    "pagination": {"maxTotalHits": MAX_TOTAL_HITS},
     "proximityPrecision": "byWord",
     # kb never calls /facet-search (facet counts come with each search): without its
     # databases a one-document update has less to rewrite.

@@ -60,6 +60,7 @@ class _Commands(click.Group):
         "user": ("kb.users_cli", None),
         "meili": ("kb.meili_cli", None),
         "search": ("kb.search_cli", None),
+        "stats": ("kb.stats_cli", None),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Generator
-from typing import Any, TypedDict, Unpack
+from typing import Any, NamedTuple, TypedDict, Unpack
 
 import meilisearch
 
 from indexer.documents import Analyzer
-from indexer.settings import BODY, FACETS, RETRIEVE
+from indexer.settings import BODY, FACETS, MAX_TOTAL_HITS, RETRIEVE
 from kb.case import ID_PATTERN
 from kb.errors import NotFoundError, QueryError
 from kb.filters import Filters, parse_filters, quote
@@ -29,6 +29,25 @@ SORTS = {
     "newest": ["year:desc", "published:desc"],
     "oldest": ["year:asc", "published:asc"],
 }
+
+
+# An export pages through the whole result this many hits at a time, up to the index's
+# pagination.maxTotalHits (indexer.settings), which no search can go beyond.
+EXPORT_PAGE = 1000
+EXPORT_FIELDS = [
+    "id", "title", "summary", "kind", "themes", "prefecture", "year", "organization",
+    "visibility",
+]  # fmt: skip
+
+
+class _Found(NamedTuple):
+    """A search's first answer and how it was asked (after any loosening)."""
+
+    query: Query
+    filters: Filters
+    params: dict[str, Any]
+    result: dict[str, Any]
+    relaxed: bool
 
 
 class SearchOptions(TypedDict, total=False):
@@ -95,14 +114,33 @@ class Searcher:
     ) -> Generator[tuple[str, dict[str, Any]], dict[str, Any], dict[str, Any]]:
         """A search without I/O: yields each Meilisearch request (query, params), is sent its
         answer, and returns the shaped result, so sync and async callers share every rule."""
-        if sort not in SORTS:
-            raise QueryError(
-                f"並べ替え {sort!r} は使えません", field="sort", hint="relevance / newest / oldest"
-            )
         if not 0 <= limit <= MAX_LIMIT:
             raise QueryError(f"limit は 0〜{MAX_LIMIT} で指定してください", field="limit")
         if not 0 <= offset <= MAX_OFFSET:
             raise QueryError(f"offset は 0〜{MAX_OFFSET} で指定してください", field="offset")
+        found = yield from self._find(
+            q, filters, limit=limit, offset=offset, sort=sort, public_only=public_only,
+            facets=facets,
+        )  # fmt: skip
+        return self._shape(found, limit, offset, sort)
+
+    def _find(
+        self,
+        q: str,
+        filters: list[str] | None,
+        *,
+        limit: int,
+        offset: int,
+        sort: str,
+        public_only: bool,
+        facets: bool,
+        retrieve: list[str] | None = None,
+    ) -> Generator[tuple[str, dict[str, Any]], dict[str, Any], _Found]:
+        """The first page of a search, loosened when nothing matches, and how it was asked."""
+        if sort not in SORTS:
+            raise QueryError(
+                f"並べ替え {sort!r} は使えません", field="sort", hint="relevance / newest / oldest"
+            )
         parsed = self.parse_filters(filters or [])
         query = parse_query(q, self.analyzer)
         expr = parsed.expression()
@@ -112,7 +150,7 @@ class Searcher:
             "limit": limit,
             "offset": offset,
             "filter": expr,
-            "attributesToRetrieve": RETRIEVE if query.empty else RETRIEVE + BODY,
+            "attributesToRetrieve": retrieve or (RETRIEVE if query.empty else RETRIEVE + BODY),
             "locales": ["jpn"],
             "matchingStrategy": "all",
         }
@@ -132,10 +170,47 @@ class Searcher:
                 query, relaxed = loose, True
         fewer = loose or query  # a suffix alone (ロボット化 → ロボット, 化) matches nothing useful
         if result["estimatedTotalHits"] == 0 and len(fewer.terms) > 1:
-            result = yield fewer.meili, {**params, "matchingStrategy": "frequency"}
+            anyword = {**params, "matchingStrategy": "frequency"}
+            result = yield fewer.meili, anyword
             if result["estimatedTotalHits"] > 0:
-                query, relaxed = fewer, True
-        return self._shape(query, parsed, result, relaxed, limit, offset, sort)
+                query, relaxed, params = fewer, True, anyword
+        return _Found(query, parsed, params, result, relaxed)
+
+    async def aexport(
+        self, q: str, filters: list[str] | None, *, sort: str = "relevance",
+        public_only: bool = False,
+    ) -> dict[str, Any]:  # fmt: skip
+        """Every hit of a search (up to ``MAX_TOTAL_HITS``), the export fields only, paged
+        through Meilisearch ``EXPORT_PAGE`` at a time; no snippets, no facets."""
+        steps = self._export_steps(q, filters, sort=sort, public_only=public_only)
+        try:
+            request = next(steps)
+            while True:
+                request = steps.send(await self.arun(*request))
+        except StopIteration as done:
+            return done.value
+
+    def _export_steps(
+        self, q: str, filters: list[str] | None, *, sort: str, public_only: bool
+    ) -> Generator[tuple[str, dict[str, Any]], dict[str, Any], dict[str, Any]]:
+        found = yield from self._find(
+            q, filters, limit=EXPORT_PAGE, offset=0, sort=sort, public_only=public_only,
+            facets=False, retrieve=EXPORT_FIELDS,
+        )  # fmt: skip
+        hits = list(found.result["hits"])
+        last = len(hits)
+        while last == EXPORT_PAGE and len(hits) < MAX_TOTAL_HITS:
+            page = yield found.query.meili, {**found.params, "offset": len(hits)}
+            last = len(page["hits"])
+            hits.extend(page["hits"])
+        total = found.result["estimatedTotalHits"]
+        return {
+            "query": found.query.text,
+            "total": max(total, len(hits)),
+            "hits": hits[:MAX_TOTAL_HITS],
+            "truncated": total > MAX_TOTAL_HITS,
+            "relaxed": found.relaxed,
+        }
 
     def run(self, q: str, params: dict[str, Any]) -> dict[str, Any]:
         """One raw Meilisearch search on this index, its errors as SearchUnavailable."""
@@ -145,16 +220,8 @@ class Searcher:
         """``run`` for async code."""
         return await self.ahttp.search(self.index_name, q, params)
 
-    def _shape(
-        self,
-        query: Query,
-        filters: Filters,
-        result: dict[str, Any],
-        relaxed: bool,
-        limit: int,
-        offset: int,
-        sort: str,
-    ) -> dict[str, Any]:
+    def _shape(self, found: _Found, limit: int, offset: int, sort: str) -> dict[str, Any]:
+        query, filters, result, relaxed = found.query, found.filters, found.result, found.relaxed
         hits = []
         for hit in result["hits"]:
             hits.append(

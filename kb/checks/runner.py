@@ -27,6 +27,7 @@ from kb.errors import ContentError
 from kb.frontmatter import FENCE
 from kb.loader import collect, load_cases, load_one
 from kb.normalize import Normalizer, get_normalizer
+from kb.targets import check_targets
 from kb.taxonomy import Taxonomy, load_taxonomy
 
 
@@ -149,6 +150,7 @@ def run_checks(
         taxonomy = load_taxonomy(content_dir)
     except ContentError as exc:
         return Report([Finding.from_error(exc)])
+    _targets, target_problems = check_targets(content_dir, taxonomy)
     normalizer = normalizer or get_normalizer()
     tree = case_files(content_dir / "cases")
     files, selected_real = select_files(tree, only)
@@ -159,7 +161,7 @@ def run_checks(
     errors = result.errors
     if only is not None:
         errors = collect(files, [done[p].loaded for p in files], selected_real).errors
-    findings = [Finding.from_error(e) for e in errors]
+    findings = [Finding.from_error(e) for e in [*target_problems, *errors]]
     of_case = {id(d.loaded): d for d in done.values()}
     keys = TagKeys(normalizer)
     synonyms = theme_synonyms(taxonomy, keys)

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from indexer.settings import MAX_TOTAL_HITS
 from kb.errors import NotFoundError
 from web.params import SEARCH_PARAMETERS, search_params
 from web.portal import Portal, PortalUrls, body_html
@@ -72,7 +73,7 @@ def _page_links(request: Request, page: int, total: int) -> tuple[str | None, st
         return request.url.path + "?" + urlencode([*params, ("page", str(n))])
 
     prev_url = at(page - 1) if page > 1 else None
-    next_url = at(page + 1) if page * PER_PAGE < min(total, 5000) else None
+    next_url = at(page + 1) if page * PER_PAGE < min(total, MAX_TOTAL_HITS) else None
     return prev_url, next_url
 
 
