@@ -12,7 +12,7 @@ from kb import __version__
 from kb.config import Settings, load_settings
 from web import errors
 from web.deps import Services
-from web.routes import api, cases, new, search, themes
+from web.routes import api, cases, new, search, stats, themes
 from web.security import protect
 
 HERE = Path(__file__).parent
@@ -34,5 +34,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(cases.router)
     app.include_router(themes.router)
     app.include_router(new.router)  # 新規事例
+    app.include_router(stats.router)  # 収集状況
     protect(app)  # login on every internal route, CSRF, security headers, /login, /public/
     return app

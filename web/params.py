@@ -77,3 +77,9 @@ SEARCH_PARAMETERS: dict[str, Any] = {
         _param("sort", _SORT, "並べ替え"),
     ]
 }
+# /api/search.csv: no paging, the whole result
+EXPORT_PARAMETERS: dict[str, Any] = {
+    "parameters": [
+        p for p in SEARCH_PARAMETERS["parameters"] if p["name"] not in ("limit", "offset")
+    ]
+}

@@ -1,15 +1,18 @@
-"""The JSON API: /api/search, /api/cases/{id}, /healthz."""
+"""The JSON API: /api/search (and its CSV, /api/search.csv), /api/cases/{id}, /healthz."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
 
 from kb import meili, meili_server
+from kb.export import MEDIA_TYPE, search_csv
 from kb.search import Searcher
 from web.deps import Services, services
-from web.params import SEARCH_PARAMETERS, search_params
+from web.params import EXPORT_PARAMETERS, SEARCH_PARAMETERS, search_params
 from web.responses import JSONResponse
 
 router = APIRouter()
@@ -23,6 +26,24 @@ async def api_search(request: Request) -> JSONResponse:
     # A JSONResponse, not a dict: FastAPI would validate and re-encode the dict.
     result = await svc.acall(Searcher.asearch, q, filters, limit=limit, offset=offset, sort=sort)
     return JSONResponse(result)
+
+
+@router.get("/api/search.csv", openapi_extra=EXPORT_PARAMETERS)
+async def api_search_csv(request: Request) -> Response:
+    """The whole result of a search as CSV (UTF-8 with BOM, for Excel): the same ``q``,
+    ``filter`` and ``sort`` as /api/search, every hit up to the index's maxTotalHits."""
+    svc = await services(request)
+    q, filters, _limit, _offset, sort = search_params(request)
+    result = await svc.acall(Searcher.aexport, q, filters, sort=sort)
+    case_url = str(request.base_url).rstrip("/") + "/cases/{id}"
+    name = f"kb-search-{datetime.now():%Y%m%d-%H%M}.csv"
+    headers = {
+        "content-disposition": f'attachment; filename="{name}"',
+        "x-total-count": str(result["total"]),
+        "x-exported-count": str(len(result["hits"])),
+    }
+    body = search_csv(result["hits"], svc.taxonomy, case_url)
+    return Response(body.encode("utf-8"), media_type=MEDIA_TYPE, headers=headers)
 
 
 @router.get("/api/cases/{case_id}")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from indexer.settings import MAX_TOTAL_HITS
 from kb.search import Searcher
 from web.deps import Services, services
 from web.facets import (
@@ -138,6 +139,9 @@ async def _context(
         "relax": [],
         "nearest": [],
         "canonical_url": state.url(),
+        # the whole result as CSV: the same query, filters and sort, no page
+        "csv_url": replace(state, page=1).url("/api/search.csv"),
+        "export_max": MAX_TOTAL_HITS,
     }
     if result["total"] == 0:
         context["relax"] = await svc.acall(relaxations, state, taxonomy)
