@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kb.case import Case
+from kb.export import to_csv
 from kb.targets import Targets
 from kb.taxonomy import REGIONS, Taxonomy
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:  # indexer.documents imports this module; kb.search imports th
 # A field's values -> how many entries have each (Meilisearch's facetDistribution shape).
 Facets = dict[str, dict[str, int]]
 FIELDS = ["kind", "themes", "prefecture", "region", "year", "electronic_files"]
+CSV_HEADER = ["区分", "キー", "名称", "件数", "目標", "達成率(%)"]
 # The two searches behind the figures: everything, and the case studies' themes.
 REQUESTS: list[dict[str, Any]] = [
     {"limit": 0, "facets": FIELDS},
@@ -102,6 +104,19 @@ class Stats:
             out[key] = [asdict(r) for r in rows]
         out["progress"] = [{**asdict(p), "percent": round(p.percent, 1)} for p in self.progress]
         return out
+
+    def to_csv(self) -> str:
+        """One row per figure: section, key, label, count, target, percent (Excel-ready)."""
+        rows: list[list[object]] = [
+            ["合計", "total", "登録件数", self.total, "", ""],
+            ["合計", "electronic_files", "電子ファイル", self.electronic_files, "", ""],
+        ]
+        rows += [
+            ["進捗", p.key, p.label, p.count, p.target, p.shown_percent] for p in self.progress
+        ]
+        for key, heading, items in self.sections():
+            rows += [[heading, f"{key}:{r.key}", r.label, r.count, "", ""] for r in items]
+        return to_csv(CSV_HEADER, rows)
 
 
 def build(taxonomy: Taxonomy, targets: Targets, facets: Facets, case_themes: dict[str, int],

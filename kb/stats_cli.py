@@ -10,12 +10,10 @@ import click
 
 from kb.cli import content_option, handles_errors, main
 from kb.config import load_settings
-from kb.export import to_csv
 from kb.stats import Stats, from_cases, from_index
 from kb.targets import load_targets
 from kb.taxonomy import load_taxonomy
 
-CSV_HEADER = ["区分", "キー", "名称", "件数", "目標", "達成率(%)"]
 _SOURCES = {"index": "検索索引", "files": "事例ファイル"}
 
 
@@ -47,17 +45,6 @@ def as_text(stats: Stats) -> str:
         width = max(_width(r.label) for r in rows)
         lines += [f"  {_pad(r.label, width)}  {r.count:>6,}" for r in rows]
     return "\n".join(lines)
-
-
-def as_csv(stats: Stats) -> str:
-    rows: list[list[object]] = [
-        ["合計", "total", "登録件数", stats.total, "", ""],
-        ["合計", "electronic_files", "電子ファイル", stats.electronic_files, "", ""],
-    ]
-    rows += [["進捗", p.key, p.label, p.count, p.target, p.shown_percent] for p in stats.progress]
-    for key, heading, items in stats.sections():
-        rows += [[heading, f"{key}:{r.key}", r.label, r.count, "", ""] for r in items]
-    return to_csv(CSV_HEADER, rows)
 
 
 @main.command()
@@ -96,6 +83,6 @@ def stats(fmt: str, from_files: bool, content: Path | None) -> None:
     if fmt == "json":
         click.echo(json.dumps(figures.to_dict(), ensure_ascii=False, indent=2))
     elif fmt == "csv":
-        click.echo(as_csv(figures), nl=False)
+        click.echo(figures.to_csv(), nl=False)
     else:
         click.echo(as_text(figures))
