@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -83,6 +84,9 @@ def stats(fmt: str, from_files: bool, content: Path | None) -> None:
     if fmt == "json":
         click.echo(json.dumps(figures.to_dict(), ensure_ascii=False, indent=2))
     elif fmt == "csv":
-        click.echo(figures.to_csv(), nl=False)
+        # bytes, as written: the BOM and CRLF line ends reach a redirected file unchanged
+        sys.stdout.flush()
+        sys.stdout.buffer.write(figures.to_csv().encode("utf-8"))
+        sys.stdout.buffer.flush()
     else:
         click.echo(as_text(figures))
