@@ -76,7 +76,11 @@ def test_figures_from_the_index(ix: Indexed, tree: ContentTree) -> None:
     assert stats.source == "index" and stats.plan == "テスト計画"
     assert stats.total == 5
     assert stats.electronic_files == 4  # 2 attachments + a material + an imported material
-    assert [(k.label, k.count) for k in stats.kinds] == [("事例", 2), ("質疑応答", 1), ("指導資料", 2)]
+    assert [(k.label, k.count) for k in stats.kinds] == [
+        ("事例", 2),
+        ("質疑応答", 1),
+        ("指導資料", 2),
+    ]
     themes = {t.key: (t.label, t.count) for t in stats.themes}
     assert themes["dx"] == ("DX・デジタル化", 3) and themes["gx"] == ("GX・脱炭素", 2)
     assert themes["sdgs"] == ("SDGs", 0) and len(themes) == 13  # every theme, zeros too
@@ -126,7 +130,7 @@ def test_sample_content_files_and_index_agree(meili_data: Path) -> None:
 def test_tiles_shade_by_count(ix: Indexed, tree: ContentTree) -> None:
     stats = from_index(ix.searcher, load_targets(tree.root, ix.taxonomy))
     regions = dict(tiles(stats.prefectures))
-    assert list(regions)[0] == "北海道・東北" and len(regions["関東"]) == 7
+    assert next(iter(regions)) == "北海道・東北" and len(regions["関東"]) == 7
     tokyo = next(t for t in regions["関東"] if t.name == "東京都")
     assert (tokyo.count, tokyo.level) == (1, 4)  # the most (all have 1): darkest
     assert next(t for t in regions["関東"] if t.name == "千葉県").level == 0
@@ -231,9 +235,9 @@ def test_stats_page_shows_figures_as_text_and_svg(client: TestClient) -> None:
     assert "<h1>収集状況</h1>" in text and "テスト計画" in text
     assert "登録 <strong>5</strong> 件（事例 2 件・質疑応答 1 件・指導資料 2 件）" in text
     assert '<span class="goal-figure">4 / 8 件（50.0%）</span>' in text
-    assert '<title>事例（DX・デジタル化）: 2 / 4 件（50.0%）</title>' in text
+    assert "<title>事例（DX・デジタル化）: 2 / 4 件（50.0%）</title>" in text
     assert '<rect class="goal-fill" x="0" y="0" width="50.0%"' in text
-    assert '<title>DX・デジタル化: 3 件</title>' in text  # the longest theme bar
+    assert "<title>DX・デジタル化: 3 件</title>" in text  # the longest theme bar
     assert '<a class="bar-label" href="/?filter=themes%3Ddx">DX・デジタル化</a>' in text
     assert "<script" not in text  # drawn without JavaScript
     assert 'style="' not in text  # nothing for the CSP to weigh

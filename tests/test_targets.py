@@ -61,7 +61,9 @@ def test_every_problem_names_file_line_and_field(content: ContentTree) -> None:
 
 
 def test_bad_yaml_and_wrong_shapes(content: ContentTree) -> None:
-    assert problems(content, "themes: [dx\n")[0].startswith("content/targets.yml:2: YAML の書式エラー")
+    assert problems(content, "themes: [dx\n")[0].startswith(
+        "content/targets.yml:2: YAML の書式エラー"
+    )
     found = problems(content, "themes: [dx, gx]\n")
     assert found[0].startswith("content/targets.yml:1: themes: 「キー: 件数」の対応表で指定して")
     assert problems(content, "electronic_files: 2000.5\n")[0].startswith(
