@@ -208,7 +208,8 @@ class Searcher:
             "query": found.query.text,
             "total": max(total, len(hits)),
             "hits": hits[:MAX_TOTAL_HITS],
-            "truncated": total > MAX_TOTAL_HITS,
+            # Meilisearch counts no further than maxTotalHits: reaching it means "maybe more"
+            "truncated": total >= MAX_TOTAL_HITS,
             "relaxed": found.relaxed,
         }
 

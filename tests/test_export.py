@@ -69,6 +69,7 @@ def test_csv_of_a_search_has_every_column_in_japanese(client: TestClient) -> Non
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert response.headers["content-disposition"].startswith('attachment; filename="kb-search-')
     assert response.headers["x-total-count"] == "4" and response.headers["x-exported-count"] == "4"
+    assert response.headers["x-kb-truncated"] == "false"
     table = rows(response.content.decode("utf-8"))
     assert table[0] == HEADER
     assert [r[0] for r in table[1:]] == ["secret-dx", "aichi-dx", "tokyo-dx-qa", "kyoto-dx"]
@@ -100,6 +101,7 @@ def test_the_whole_result_is_paged_through(
     response = client.get("/api/search.csv", params={"sort": "oldest"})
     assert len(rows(response.text)) == 1 + 3
     assert response.headers["x-total-count"] == "5" and response.headers["x-exported-count"] == "3"
+    assert response.headers["x-kb-truncated"] == "true"
 
 
 def test_a_loosened_search_exports_what_it_shows(client: TestClient) -> None:
@@ -119,6 +121,16 @@ def test_search_page_links_the_csv_of_its_query(client: TestClient) -> None:
     assert "/api/search.csv?q=%EF%BC%A4%EF%BC%B8" in fragment.text
     none = client.get("/", params={"q": "存在しない語です"})
     assert "CSVでダウンロード" not in none.text
+
+
+def test_search_page_says_when_the_csv_is_cut(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import web.routes.search
+
+    monkeypatch.setattr(web.routes.search, "MAX_TOTAL_HITS", 3)
+    page = client.get("/", params={"q": "ＤＸ"})
+    assert " download>CSVでダウンロード（先頭 3 件）</a>" in page.text
 
 
 def test_anonymous_users_get_no_csv(client: TestClient) -> None:

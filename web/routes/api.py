@@ -41,6 +41,7 @@ async def api_search_csv(request: Request) -> Response:
         "content-disposition": f'attachment; filename="{name}"',
         "x-total-count": str(result["total"]),
         "x-exported-count": str(len(result["hits"])),
+        "x-kb-truncated": "true" if result["truncated"] else "false",
     }
     body = search_csv(result["hits"], svc.taxonomy, case_url)
     return Response(body.encode("utf-8"), media_type=MEDIA_TYPE, headers=headers)
