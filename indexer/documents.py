@@ -20,12 +20,13 @@ from typing import Any, Protocol
 from kb import normalize
 from kb.case import Case
 from kb.normalize import Normalizer, Unit, sentences
-from kb.render import to_text
+from kb.publishing import WITHHELD, personal_data
+from kb.render import strip_comments, to_text
 from kb.stats import electronic_files
 from kb.taxonomy import Taxonomy
 from kb.thesaurus import Thesaurus, build_thesaurus, theme_concepts
 
-DOC_VERSION = "5"  # bump when the document shape changes
+DOC_VERSION = "6"  # bump when the document shape changes
 
 
 class HasDigest(Protocol):
@@ -109,8 +110,12 @@ class Analyzer:
         return hashlib.sha256(f"{self.fingerprint}\n{case.digest}".encode()).hexdigest()[:32]
 
     def document(self, case: Case) -> dict[str, Any]:
+        """The document of ``case``; a public case with personal data is stored as internal,
+        its findings under ``withheld`` (kb.publishing)."""
         tax = self.taxonomy
-        body_text = to_text(case.body)
+        withheld = [str(f) for f in personal_data(case)]
+        body = strip_comments(case.body)
+        body_text = to_text(body)
         meta_values = [
             *(tax.theme_label(t) for t in case.themes),
             case.prefecture,
@@ -140,12 +145,13 @@ class Analyzer:
             "tags": case.tags,
             "year": case.year,
             "published": case.published.isoformat() if case.published else None,
-            "visibility": case.visibility,
+            "visibility": "internal" if withheld else case.visibility,
+            WITHHELD: withheld,
             "attachments": case.attachments,
             "electronic_files": electronic_files(case.kind, case.attachments),
             "featured": case.featured,
             "source": case.source,
-            "body": case.body,
+            "body": body,
             "body_text": body_text,
             "title_n": self.line(case.title),
             "tags_n": "\n".join(self.line(t) for t in case.tags),

@@ -22,6 +22,7 @@ FILTERABLE = [
     "tags",
     "featured",
     "electronic_files",  # counted by kb.stats (a facet); kb.filters never accepts it
+    "withheld",  # public cases held back for personal data (kb.publishing), for `kb index`
 ]
 
 # The most hits any search reaches, so the most rows a CSV export holds. 5,000 is the plan's

@@ -32,7 +32,7 @@ from kb.errors import ContentError
 
 Signature = tuple[int, int]  # size, mtime_ns
 SHARDS = 64  # a changed file rewrites one shard of cached Cases, not all of them
-FORMAT = 2  # bump when the layout of the cache files changes
+FORMAT = 3  # bump when the layout of the cache files changes
 _BAD_PICKLE = (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError)
 
 

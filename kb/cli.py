@@ -182,6 +182,7 @@ def index(rebuild: bool, content: Path | None) -> None:
             except ContentErrors as exc:
                 _refuse(exc.errors)
         _report(report)
+        _withheld(builder)
         return
     # the changed documents go out first; recording what was validated can wait
     taxonomy, result = load_for_index(settings, save_cache=False)
@@ -196,6 +197,7 @@ def index(rebuild: bool, content: Path | None) -> None:
     finally:
         result.save_cache()
     _report(report)
+    _withheld(builder)
 
 
 def _refuse(errors: list[Any]) -> NoReturn:
@@ -203,6 +205,24 @@ def _refuse(errors: list[Any]) -> NoReturn:
         click.echo(str(err), err=True)
     click.echo(
         f"{len(errors)} 件の問題があるため索引を更新しません（`kb check` で確認できます）",
+        err=True,
+    )
+    raise SystemExit(1)
+
+
+def _withheld(builder: Any) -> None:
+    """Every public case the index holds back for personal data (kb.publishing): an error."""
+    from kb.publishing import withheld
+
+    cases = withheld(builder.client.index(builder.name))
+    if not cases:
+        return
+    for lines in cases.values():
+        for line in lines:
+            click.echo(line, err=True)
+    click.echo(
+        f"公開事例 {len(cases)} 件に個人情報の可能性があるため、内部限りとして索引しました"
+        "（直すまで公開ポータルと公開 API には出ません。`kb check` で確認できます）",
         err=True,
     )
     raise SystemExit(1)

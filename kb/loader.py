@@ -59,9 +59,11 @@ def load_file(path: Path, content_dir: Path, taxonomy: Taxonomy, max_bytes: int)
             del data[key]
     body = fm.body
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    # the Case's body is stripped: "body" is the line of its first character
+    lines = {**fm.lines, "body": fm.body_line + body[: len(body) - len(body.lstrip())].count("\n")}
     try:
         case = Case.model_validate(
-            {**data, "body": body, "source": shown, "digest": digest, "lines": fm.lines},
+            {**data, "body": body, "source": shown, "digest": digest, "lines": lines},
             context={"taxonomy": taxonomy},
         )
     except ValidationError as exc:

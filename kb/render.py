@@ -1,7 +1,9 @@
 """Markdown bodies: plain text for indexing and snippets, safe HTML for pages.
 
 Raw HTML in content is never passed through (markdown-it's ``html`` option is
-off), and links or images with ``javascript:``/``data:`` URLs are dropped.
+off), and links or images with ``javascript:``/``data:`` URLs are dropped. HTML comments
+(the template's guidance, ``<!-- … -->``) are removed first, so they reach no page, index,
+snippet or static site; lines are kept, so line numbers stay those of the file.
 """
 
 from __future__ import annotations
@@ -36,11 +38,42 @@ def _md() -> MarkdownIt:
 
 _MD = _md()
 
+# A code span (a backtick run and the same run closing it) is skipped whole, so a comment
+# quoted in code stays; otherwise the first ``<!--`` up to the next ``-->`` is a comment.
+_CODE_OR_COMMENT = re.compile(r"(?<!`)(`+)(?!`).*?(?<!`)\1(?!`)|(<!--.*?-->)", re.S)
+_CODE_BLOCKS = ("fence", "code_block")
+
+
+def strip_comments(text: str, *, blank: bool = False) -> str:
+    """``text`` without its HTML comments (outside code), each replaced by the newlines
+    it held, so every line keeps its number; with ``blank``, by spaces, so every column
+    keeps its place too. An unclosed ``<!--`` stays as written."""
+    if "<!--" not in text:
+        return text
+
+    def drop(m: re.Match[str]) -> str:
+        comment = m.group(2)
+        if comment is None:
+            return m.group(0)
+        return re.sub(r"[^\n]", " ", comment) if blank else "\n" * comment.count("\n")
+
+    lines = text.split("\n")
+    code = [tok.map for tok in _MD.parse(text) if tok.type in _CODE_BLOCKS and tok.map]
+    parts, at = [], 0
+    for start, end in code:  # code blocks are kept; the text between them is cleaned
+        if start > at:
+            parts.append(_CODE_OR_COMMENT.sub(drop, "\n".join(lines[at:start])))
+        parts.append("\n".join(lines[start:end]))
+        at = end
+    if at < len(lines):
+        parts.append(_CODE_OR_COMMENT.sub(drop, "\n".join(lines[at:])))
+    return "\n".join(parts)
+
 
 def to_text(body: str) -> str:
-    """The readable text of a Markdown body: one line per block, markup removed."""
+    """The readable text of a Markdown body: one line per block, markup and comments removed."""
     out: list[str] = []
-    for tok in _MD.parse(body):
+    for tok in _MD.parse(strip_comments(body)):
         if tok.type == "inline":
             out.append(_inline_text(tok.children or []))
         elif tok.type in ("fence", "code_block"):
@@ -120,14 +153,18 @@ def _html_md() -> MarkdownIt:
 _HTML_MD = _html_md()
 
 
-def to_html(body: str, rewrite: Callable[[str], str | None] | None = None) -> Rendered:
+def to_html(
+    body: str, rewrite: Callable[[str], str | None] | None = None, *, images: bool = True
+) -> Rendered:
     """Safe HTML for a Markdown body, with heading anchors and the table of contents.
 
-    Raw HTML in the body is shown as text; links and images with unsafe URLs are
-    left as plain text. ``rewrite`` maps a link/image URL to another (e.g. an
-    attachment to its download route); returning None keeps it unchanged.
+    HTML comments are removed; other raw HTML in the body is shown as text; links and
+    images with unsafe URLs are left as plain text. ``rewrite`` maps a link/image URL to
+    another (e.g. an attachment to its download route); returning None keeps it unchanged.
+    With ``images=False`` every image is shown as its alt text (nothing is fetched: the
+    public side, where a remote image would tell its owner who reads the case).
     """
-    tokens = _HTML_MD.parse(body)
+    tokens = _HTML_MD.parse(strip_comments(body))
     toc: list[Heading] = []
     used: set[str] = set()
     for i, tok in enumerate(tokens):
@@ -139,6 +176,11 @@ def to_html(body: str, rewrite: Callable[[str], str | None] | None = None) -> Re
                 toc.append(Heading(int(tok.tag[1]), anchor, text))
         elif tok.type == "inline":
             for child in _walk(tok.children or []):
+                if child.type == "image" and not images:
+                    alt = _inline_text(child.children or [])
+                    child.type, child.tag, child.attrs, child.children = "text", "", {}, None
+                    child.content = alt
+                    continue
                 _check_url(child, rewrite)
     return Rendered(_HTML_MD.renderer.render(tokens, _HTML_MD.options, {}), toc)
 

@@ -218,4 +218,6 @@ def _public_link(url: str) -> str | None:
 
 
 def body_html(markdown: str) -> str:
-    return to_html(markdown or "", _public_link).html
+    """A public body as HTML: images as their alt text (attachments are not public, and a
+    remote image would report each reader to its host), relative links dropped."""
+    return to_html(markdown or "", _public_link, images=False).html

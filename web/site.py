@@ -4,6 +4,9 @@ Reads the content files (not the index), keeps ``visibility: public`` cases only
 renders them with the portal's own templates (web/templates/public), so the static
 site and ``/public/`` show the same thing. The site is built in a fresh folder and
 swapped in, so a case made internal since the last build cannot linger in the output.
+A public case with personal data (kb.publishing) is left out and reported; the command
+then exits non-zero. Every page carries a Content-Security-Policy meta tag (nothing is
+loaded from another site) and shows images as their alt text.
 """
 
 from __future__ import annotations
@@ -14,17 +17,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 from xml.sax.saxutils import escape
 
 import click
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from kb.case import Case
+from kb.checks.finding import Finding
 from kb.cli import content_option, handles_errors, main
 from kb.config import Settings, load_settings
 from kb.errors import ContentErrors, KbError
 from kb.loader import load_cases
+from kb.publishing import personal_data
 from kb.taxonomy import Taxonomy, load_taxonomy
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -41,6 +46,21 @@ class SiteReport:
     out: Path
     cases: int
     pages: int
+    withheld: dict[str, list[Finding]]  # public cases left out (personal data): source -> why
+
+
+def site_csp(search: str | None) -> str:
+    """The pages' Content-Security-Policy: only the site's own files (images also inline
+    ``data:``), no script, and forms sent only to the configured search."""
+    if search is None:
+        action = "'none'"
+    else:
+        parts = urlsplit(search)
+        action = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else "'self'"
+    return "; ".join([
+        "default-src 'self'", "img-src 'self' data:", "style-src 'self'", "script-src 'none'",
+        "object-src 'none'", "base-uri 'none'", f"form-action {action}",
+    ])  # fmt: skip
 
 
 def public_view(case: Case) -> dict[str, Any]:
@@ -67,7 +87,9 @@ def build_site(settings: Settings, out: Path, base_url: str = "") -> SiteReport:
     result = load_cases(settings.content_dir, taxonomy, max_bytes=settings.max_file_bytes)
     if result.errors:
         raise ContentErrors(result.errors)
-    cases = _order(public_view(c) for c in result.cases if c.visibility == "public")
+    public = [c for c in result.cases if c.visibility == "public"]
+    withheld = {c.source: found for c in public if (found := personal_data(c))}
+    cases = _order(public_view(c) for c in public if c.source not in withheld)
     out = out.resolve()
     if out.exists() and any(out.iterdir()) and not (out / MARKER).exists():
         raise KbError(
@@ -76,6 +98,7 @@ def build_site(settings: Settings, out: Path, base_url: str = "") -> SiteReport:
         )
     romaji = {p.name: p.romaji for p in taxonomy.prefectures.values()}
     search = settings.public_search_url or None
+    csp = site_csp(search)
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html"]),
@@ -91,7 +114,7 @@ def build_site(settings: Settings, out: Path, base_url: str = "") -> SiteReport:
         urls = PortalUrls(root=root, ext=".html", css=f"{root}static/kb.css", search=search,
                           romaji=romaji)  # fmt: skip
         html = env.get_template(template).render(
-            urls=urls, theme_label=taxonomy.theme_label, **context
+            urls=urls, theme_label=taxonomy.theme_label, csp=csp, **context
         )
         path = tmp / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -116,7 +139,7 @@ def build_site(settings: Settings, out: Path, base_url: str = "") -> SiteReport:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return SiteReport(out, len(cases), len(pages))
+    return SiteReport(out, len(cases), len(pages), dict(sorted(withheld.items())))
 
 
 def _write_pages(
@@ -174,3 +197,12 @@ def build_site_command(out: Path, base_url: str, content: Path | None) -> None:
     click.echo(
         f"{report.cases} 件の公開事例、{report.pages} ページを {report.out} に書き出しました"
     )
+    if report.withheld:
+        for findings in report.withheld.values():
+            for finding in findings:
+                click.echo(f"エラー: {finding}", err=True)
+        click.echo(
+            f"公開事例 {len(report.withheld)} 件に個人情報の可能性があるため、書き出しませんでした",
+            err=True,
+        )
+        raise SystemExit(1)

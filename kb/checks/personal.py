@@ -48,7 +48,7 @@ _SCREENS: dict[str, re.Pattern[str]] = {
 }
 HONORIFICS = ("様", "氏", "さん", "殿")
 _HONORIFIC = re.compile("|".join(HONORIFICS))
-_HINT = (
+HINT = (
     "公開（public）事例には個人を特定できる情報を書けません。"
     "削除するか「組合員Ａ社」「担当者」などに置き換えるか、visibility を internal にしてください"
 )
@@ -124,6 +124,6 @@ def check_personal(lines: list[str], *, shown: str, first_line: int = 1) -> list
             taken.append((start, end))
             out.append(Finding(
                 "warning", CHECK, f"個人情報の可能性があります（{label}）: 「{line[start:end]}」",
-                shown, first_line + n, start + 1, None, _HINT,
+                shown, first_line + n, start + 1, None, HINT,
             ))  # fmt: skip
     return out

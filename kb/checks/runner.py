@@ -19,6 +19,7 @@ from kb.case import Case
 from kb.casefiles import case_files, display_path, read_text, select_files
 from kb.checks.duplicates import Shingles, near_duplicates, shingles
 from kb.checks.finding import Finding
+from kb.checks.invisible import check_invisible
 from kb.checks.personal import check_personal
 from kb.checks.structure import check_structure
 from kb.checks.tags import TagKeys, canonical_spellings, check_tags, theme_synonyms
@@ -60,7 +61,8 @@ class _Context:
 
 
 def _body_checks(case: Case, path: Path, settings: Settings) -> list[Finding]:
-    """Structure and personal data of one file (the per-file rules but tags)."""
+    """Structure, personal data and invisible characters of one file (the per-file rules
+    but tags)."""
     text = read_text(path, case.source, settings.max_file_bytes)
     lines = text.split("\n")
     # the loader validated the fences; the Case's body is stripped, so split here again
@@ -77,6 +79,7 @@ def _body_checks(case: Case, path: Path, settings: Settings) -> list[Finding]:
     )
     if case.visibility == "public":
         out.extend(check_personal(lines, shown=case.source))
+    out.extend(check_invisible(lines, shown=case.source, fields=case.lines, body_line=body_line))
     return out
 
 

@@ -17,6 +17,7 @@ from urllib.parse import unquote
 from markdown_it import MarkdownIt
 
 from kb.checks.finding import Finding
+from kb.render import strip_comments
 
 SECTIONS: dict[str, tuple[str, ...]] = {
     "case": ("背景", "取組", "成果", "今後の課題"),
@@ -26,7 +27,6 @@ SECTIONS: dict[str, tuple[str, ...]] = {
 SECTION_LEVEL = 2
 PLACEHOLDER = "（ここに記入）"
 
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _LINK = re.compile(r"(!?)\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+[\"'(][^)]*)?\)")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
@@ -127,7 +127,7 @@ def check_structure(
         h = top[0]
         nxt = next((o.line for o in heads if o.line > h.line and o.level <= SECTION_LEVEL), None)
         section = "\n".join(lines[h.end : nxt if nxt is not None else len(lines)])
-        text = _COMMENT.sub("", section).strip()
+        text = strip_comments(section).strip()
         if not text:
             out.append(Finding(
                 "error", CHECK, f"「{h.text}」の本文が空です",
@@ -161,7 +161,7 @@ def _links(
             continue
         if fence:
             continue
-        for link in _LINK.finditer(_COMMENT.sub(lambda c: " " * len(c.group()), line)):
+        for link in _LINK.finditer(strip_comments(line, blank=True)):
             image, url = link.group(1) == "!", link.group(2)
             if _SCHEME.match(url) or url.startswith(("#", "/")):
                 continue
