@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -23,9 +22,8 @@ from kb.case import LOADER_FIELDS, Case, describe, did_you_mean
 from kb.casefiles import case_files, display_path, read_text, select_files
 from kb.config import Settings
 from kb.errors import ContentError
+from kb.render import strip_comments
 from kb.taxonomy import Taxonomy
-
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
 
 
 @dataclass
@@ -98,7 +96,7 @@ def load_file(path: Path, content_dir: Path, taxonomy: Taxonomy, max_bytes: int)
                 hint=f"ファイル名を {case.id}.md にするか、id を {path.stem} にしてください",
             )
         )
-    if not _COMMENT.sub("", body).strip():
+    if not strip_comments(body).strip():
         problems.append(
             ContentError(
                 "本文が空です",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.render import safe_url, slug, to_html, to_text
+from kb.render import safe_url, slug, strip_comments, to_html, to_text
 
 
 def test_to_text_drops_markup():
@@ -81,3 +81,36 @@ def test_slug():
 def test_tables_render():
     html = to_html("| 項目 | 値 |\n|---|---|\n| 組合員 | 22 |").html
     assert "<table>" in html and "<td>組合員</td>" in html
+
+
+def test_comments_are_removed_keeping_lines_and_code():
+    body = (
+        "## 背景\n<!-- 案内の文 -->\n本文<!-- 行内 -->です。\n<!-- 複数行の\n案内 -->\n"
+        "`<!-- コード -->` の例\n\n```\n<!-- 囲みの中 -->\n```\n<!-- 閉じていない"
+    )
+    stripped = strip_comments(body)
+    assert stripped.split("\n") == [
+        "## 背景", "", "本文です。", "", "", "`<!-- コード -->` の例", "", "```",
+        "<!-- 囲みの中 -->", "```", "<!-- 閉じていない",
+    ]  # fmt: skip
+    blanked = strip_comments(body, blank=True)
+    assert (
+        len(blanked) == len(body)
+        and blanked.split("\n")[2] == "本文" + " " * len("<!-- 行内 -->") + "です。"
+    )
+    assert strip_comments("コメントなし") == "コメントなし"
+
+
+def test_comments_reach_neither_text_nor_html():
+    body = "## 取組\n\n<!-- 活用した支援施策も含めて具体的に書きます。 -->\n窓口を一本化した。"
+    assert to_text(body) == "取組\n窓口を一本化した。"
+    html = to_html(body).html
+    assert "支援施策" not in html and "&lt;!--" not in html and "窓口を一本化した。" in html
+
+
+def test_images_off_shows_alt_text_and_fetches_nothing():
+    body = "図 ![追跡 *画像*](https://tracker.example/p.gif?u=1) と ![図](fig.png)"
+    html = to_html(body, images=False).html
+    assert "<img" not in html and "tracker.example" not in html
+    assert html.strip() == "<p>図 追跡 画像 と 図</p>"
+    assert 'src="https://tracker.example/p.gif?u=1"' in to_html(body).html  # internal pages

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -89,3 +91,59 @@ def test_cli(tree: ContentTree, tmp_path: Path) -> None:
         main, ["build-site", "--out", str(out), "--content", str(tree.root)]
     )
     assert failed.exit_code == 1 and (out / "cases" / "star.html").exists()
+
+
+def test_every_page_has_a_csp_and_no_remote_image(tree: ContentTree, tmp_path: Path) -> None:
+    tree.add("tracked", "## 背景\n写真 ![現場](https://tracker.example/pixel.gif?case=1) あり。\n"
+             "<!-- 活用した支援施策も含めて具体的に書きます。 -->\n共同受注を始めた。",
+             title="画像のある事例")  # fmt: skip
+    out = tmp_path / "site"
+    build(tree, out, public_search_url="https://kb.example.jp/public/search")
+    pages = sorted(out.rglob("*.html"))
+    assert len(pages) >= 5
+    for path in pages:
+        html = path.read_text(encoding="utf-8")
+        head = html.split("</head>")[0]
+        metas = re.findall(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', head)
+        assert len(metas) == 1, path
+        assert head.index("Content-Security-Policy") < head.index("<link")  # before any load
+        policy = {d.split(" ")[0]: d.split(" ")[1:] for d in unescape(metas[0]).split("; ")}
+        assert policy["default-src"] == ["'self'"] and policy["img-src"] == ["'self'", "data:"]
+        assert policy["script-src"] == ["'none'"]
+        assert policy["form-action"] == ["https://kb.example.jp"]
+        assert "tracker.example" not in html and "<img" not in html
+        assert "支援施策" not in html and "&lt;!--" not in html
+    case = (out / "cases" / "tracked.html").read_text(encoding="utf-8")
+    assert "写真 現場 あり。" in case and "共同受注を始めた。" in case
+
+
+def test_form_action_without_a_search_box(tree: ContentTree, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(tree, out)
+    assert "form-action 'none'" in unescape((out / "index.html").read_text(encoding="utf-8"))
+
+
+def test_public_case_with_personal_data_is_left_out(tree: ContentTree, tmp_path: Path) -> None:
+    path = tree.add("leaky", "## 背景\n担当者の携帯は 090-1234-5678、\nメールは a.b@example.jp です。",
+                    title="個人情報のある事例")  # fmt: skip
+    out = tmp_path / "site"
+    result = CliRunner().invoke(
+        main, ["build-site", "--out", str(out), "--content", str(tree.root)]
+    )
+    assert result.exit_code == 1
+    lines = path.read_text(encoding="utf-8").split("\n")
+    at = lines.index("担当者の携帯は 090-1234-5678、") + 1
+    assert f"content/cases/leaky.md:{at}:" in result.stderr and "090-1234-5678" in result.stderr
+    assert (
+        f"content/cases/leaky.md:{at + 1}:" in result.stderr and "a.b@example.jp" in result.stderr
+    )
+    assert "公開事例 1 件に個人情報の可能性があるため、書き出しませんでした" in result.stderr
+    assert "2 件の公開事例" in result.stdout  # the others are published
+    assert not (out / "cases" / "leaky.html").exists() and (out / "cases" / "star.html").exists()
+    for page in out.rglob("*"):
+        if page.is_file():
+            text = page.read_text(encoding="utf-8", errors="replace")
+            assert "090-1234-5678" not in text and "個人情報のある事例" not in text
+    tree.add("leaky", "## 背景\n担当者に連絡した。", title="個人情報のある事例")
+    fixed = CliRunner().invoke(main, ["build-site", "--out", str(out), "--content", str(tree.root)])
+    assert fixed.exit_code == 0 and (out / "cases" / "leaky.html").exists()
