@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from kb import normalize
 from kb.case import Case
 from kb.normalize import Normalizer, Unit, sentences
-from kb.publishing import WITHHELD, personal_data
+from kb.publishing import WITHHELD, reasons
 from kb.render import strip_comments, to_text
 from kb.stats import electronic_files
 from kb.taxonomy import Taxonomy
@@ -113,7 +113,7 @@ class Analyzer:
         """The document of ``case``; a public case with personal data is stored as internal,
         its findings under ``withheld`` (kb.publishing)."""
         tax = self.taxonomy
-        withheld = [str(f) for f in personal_data(case)]
+        withheld = reasons(case)
         body = strip_comments(case.body)
         body_text = to_text(body)
         meta_values = [

@@ -212,6 +212,7 @@ def _refuse(errors: list[Any]) -> NoReturn:
 
 def _withheld(builder: Any) -> None:
     """Every public case the index holds back for personal data (kb.publishing): an error."""
+    from kb.checks.personal import HINT as PERSONAL_HINT
     from kb.publishing import withheld
 
     cases = withheld(builder.client.index(builder.name))
@@ -222,7 +223,7 @@ def _withheld(builder: Any) -> None:
             click.echo(line, err=True)
     click.echo(
         f"公開事例 {len(cases)} 件に個人情報の可能性があるため、内部限りとして索引しました"
-        "（直すまで公開ポータルと公開 API には出ません。`kb check` で確認できます）",
+        f"（直すまで公開ポータルと公開 API には出ません。{PERSONAL_HINT}）",
         err=True,
     )
     raise SystemExit(1)

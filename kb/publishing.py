@@ -17,7 +17,7 @@ from kb.case import Case
 from kb.checks.finding import Finding
 from kb.checks.personal import HINT as PERSONAL_HINT
 from kb.checks.personal import check_personal
-from kb.errors import SearchUnavailable
+from kb.errors import SearchUnavailable, format_problem
 
 WITHHELD = "withheld"  # the document field listing why a public case is held back
 HINT = (
@@ -51,6 +51,12 @@ def personal_data(case: Case) -> list[Finding]:
         scan([tag], f"tags[{i}]", case.lines.get("tags"), False)
     scan(case.body.split("\n"), "body", case.lines.get("body"), True)
     return out
+
+
+def reasons(case: Case) -> list[str]:
+    """``personal_data`` as the lines a document keeps under ``withheld`` (where and what;
+    the hint is said once by whoever shows them)."""
+    return [format_problem(f.location(), f.field, f.message, None) for f in personal_data(case)]
 
 
 def withheld(index: Any) -> dict[str, list[str]]:

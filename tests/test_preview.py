@@ -45,3 +45,9 @@ def test_preview_of_removed_file_says_so(content):
     path.unlink()
     page = client.get("/")
     assert page.status_code == 404 and "ファイルがありません" in page.text
+
+
+def test_preview_leaves_out_html_comments(content):
+    path = content.add("aichi-2023-preview", "## 背景\n<!-- 案内の文を書きます。 -->\n本文。")
+    page = TestClient(create_preview_app(load_settings(content_dir=content.root), path)).get("/")
+    assert "本文。" in page.text and "案内の文" not in page.text and "&lt;!--" not in page.text

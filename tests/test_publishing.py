@@ -99,7 +99,12 @@ def test_withheld_case_is_internal_until_fixed(
     assert [h["id"] for h in listed["hits"]] == ["clean"]
     assert "個人情報のある事例" not in anonymous.get("/public/").text
     inside = authed(create_app(settings))  # type: ignore[arg-type]
-    assert inside.get("/cases/leaky").status_code == 200  # instructors still see it
+    page = inside.get("/cases/leaky")  # instructors still see it, and why it is held back
+    assert (
+        page.status_code == 200
+        and "個人情報の可能性があるため公開ポータルには出していません" in page.text
+    )
+    assert f"content/cases/leaky.md:{line}:" in page.text
 
     # a second run reports it again (nothing changed), then the fix makes it public
     again = run(env, "index")
