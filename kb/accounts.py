@@ -253,12 +253,14 @@ class AccountStore:
                 )
             db.execute("DELETE FROM accounts WHERE name = ?", (name,))
 
-    def ensure_admin(self, name: str = "admin") -> str | None:
-        """Create ``name`` as admin with a random password when no account exists yet.
+    def ensure_admin(self, name: str = "admin", password: str | None = None) -> str | None:
+        """Create ``name`` as admin when no account exists yet, with ``password`` or a
+        random one.
 
-        Returns the password (to be shown once), or None when accounts already exist.
+        Returns the password (to be shown once if it was made here), or None when
+        accounts already exist.
         """
-        password = secrets.token_urlsafe(15)
+        password = check_password(password) if password is not None else secrets.token_urlsafe(15)
         digest = _HASHER.hash(password)
         with self._db() as db:
             if db.execute("SELECT count(*) FROM accounts").fetchone()[0]:

@@ -148,6 +148,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("KB_PROXY_USER_HEADER", "proxy_user_header"),
         description="Header carrying the signed-in user's name with KB_AUTH=proxy.",
     )
+    admin_password_file: Path | None = Field(
+        None,
+        validation_alias=AliasChoices("KB_ADMIN_PASSWORD_FILE", "admin_password_file"),
+        description="File holding the password `kb user ensure-admin` gives the first admin "
+        "(e.g. a Docker secret); unset means a random one, printed once.",
+    )
     public_search_url: str = Field(
         "",
         validation_alias=AliasChoices("KB_PUBLIC_SEARCH_URL", "public_search_url"),
@@ -171,6 +177,11 @@ class Settings(BaseSettings):
         if not v.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return v.rstrip("/")
+
+    @field_validator("admin_password_file", mode="before")
+    @classmethod
+    def _empty_path(cls, v: object) -> object:
+        return None if isinstance(v, str) and not v.strip() else v
 
     @property
     def external(self) -> bool:

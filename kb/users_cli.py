@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -10,6 +11,7 @@ import click
 
 from kb.cli import handles_errors, main
 from kb.config import load_settings
+from kb.errors import ConfigError, KbError
 
 if TYPE_CHECKING:
     from kb.accounts import AccountStore
@@ -93,10 +95,39 @@ def user_passwd(name: str, password_stdin: bool) -> None:
 @user_group.command("ensure-admin")
 @handles_errors
 def user_ensure_admin() -> None:
-    """アカウントが 1 つもなければ admin を作り、パスワードを 1 度だけ表示する。"""
-    password = _store().ensure_admin()
+    """アカウントが 1 つもなければ admin を作り、パスワードを 1 度だけ表示する
+    （KB_ADMIN_PASSWORD_FILE があれば、そのファイルのパスワードで作り、表示しない）。"""
+    settings = load_settings()
+    given = _password_file(settings.admin_password_file)
+    password = _accounts().AccountStore.for_settings(settings).ensure_admin(password=given)
     if password is None:
+        return
+    if given is not None:
+        click.echo(
+            "指導員アカウント admin を作成しました（パスワードは KB_ADMIN_PASSWORD_FILE のもの）。"
+        )
         return
     click.echo("指導員アカウント admin を作成しました。パスワード（この 1 回だけ表示します）:")
     click.echo(f"    {password}")
     click.echo("`kb user passwd admin` で変更できます。")
+
+
+def _password_file(path: Path | None) -> str | None:
+    """The first line of KB_ADMIN_PASSWORD_FILE (a Docker secret, for instance), if set."""
+    if path is None:
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"KB_ADMIN_PASSWORD_FILE を読めません: {exc}",
+            path=path,
+            hint="パスワードを 1 行だけ書いた UTF-8 のファイルを指定してください（Docker の secret など）",
+        ) from exc
+    lines = text.splitlines()
+    try:
+        return _accounts().check_password(lines[0] if lines else "")
+    except KbError as exc:
+        raise ConfigError(
+            f"KB_ADMIN_PASSWORD_FILE: {exc.message}", path=path, hint=exc.hint
+        ) from exc

@@ -136,3 +136,32 @@ def test_version_changes_with_every_committed_write(store: AccountStore) -> None
     with sqlite3.connect(store.path) as db:  # any process writing the file counts
         db.execute("DELETE FROM accounts WHERE name = 'suzuki'")
     assert store.version() != after
+
+
+def test_cli_ensure_admin_takes_the_password_from_a_file(
+    runner_env: dict[str, str], tmp_path: Path
+) -> None:
+    secret = tmp_path / "kb_admin_password"
+    secret.write_text("from the secret store\n", encoding="utf-8")
+    env = {**runner_env, "KB_ADMIN_PASSWORD_FILE": str(secret)}
+    first = CliRunner().invoke(main, ["user", "ensure-admin"], env=env)
+    assert first.exit_code == 0, first.output
+    assert "KB_ADMIN_PASSWORD_FILE" in first.output and "from the secret" not in first.output
+    store = AccountStore(tmp_path / "data" / "accounts.sqlite3")
+    assert store.verify("admin", "from the secret store") is not None
+    assert CliRunner().invoke(main, ["user", "ensure-admin"], env=env).output == ""
+
+
+def test_cli_ensure_admin_refuses_a_bad_password_file(
+    runner_env: dict[str, str], tmp_path: Path
+) -> None:
+    short = tmp_path / "short"
+    short.write_text("short\n", encoding="utf-8")
+    for path in (short, tmp_path / "missing"):
+        env = {**runner_env, "KB_ADMIN_PASSWORD_FILE": str(path)}
+        result = CliRunner().invoke(main, ["user", "ensure-admin"], env=env)
+        assert result.exit_code == 1 and "KB_ADMIN_PASSWORD_FILE" in result.output
+        assert str(path) in result.output and "Traceback" not in result.output
+    assert AccountStore(tmp_path / "data" / "accounts.sqlite3").all() == []
+    empty = {**runner_env, "KB_ADMIN_PASSWORD_FILE": ""}  # compose passes an empty value
+    assert CliRunner().invoke(main, ["user", "ensure-admin"], env=empty).exit_code == 0
