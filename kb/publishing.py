@@ -15,6 +15,7 @@ from typing import Any
 
 from kb.case import Case
 from kb.checks.finding import Finding
+from kb.checks.invisible import INVISIBLE
 from kb.checks.personal import HINT as PERSONAL_HINT
 from kb.checks.personal import check_personal
 from kb.errors import SearchUnavailable, format_problem
@@ -36,6 +37,8 @@ def personal_data(case: Case) -> list[Finding]:
     out: list[Finding] = []
 
     def scan(lines: list[str], field: str, line: int | None, columns: bool) -> None:
+        # invisible characters cannot hide a number from the check (columns may then shift)
+        lines = [INVISIBLE.sub("", text) for text in lines]
         for f in check_personal(lines, shown=case.source, first_line=line or 1):
             out.append(replace(
                 f, severity="error", field=field, hint=HINT,

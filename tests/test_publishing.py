@@ -75,6 +75,14 @@ def test_personal_data_names_file_line_and_field(content: ContentTree) -> None:
     assert personal_data(cases["inner"]) == []
 
 
+def test_invisible_characters_do_not_hide_personal_data(content: ContentTree) -> None:
+    content.add("hidden", "## 背景\n携帯 090\u200b-1234-\u20605678 まで。", title="隠れた番号")
+    (case,) = load_cases(content.root, load_taxonomy(content.root), max_bytes=1_000_000).cases
+    assert [f.message for f in personal_data(case)] == [
+        "個人情報の可能性があります（電話番号）: 「090-1234-5678」"
+    ]
+
+
 def test_withheld_case_is_internal_until_fixed(
     env: dict[str, str | None], content: ContentTree
 ) -> None:

@@ -37,7 +37,7 @@ _KINDS: tuple[tuple[Severity, dict[str, str], str], ...] = (
     ("error", BIDI, "文字の向きを変える制御文字"),
     ("warning", ZERO_WIDTH, "見えない文字"),
 )
-_ANY = re.compile(f"[{''.join(ZERO_WIDTH)}{''.join(BIDI)}]")
+INVISIBLE = re.compile(f"[{''.join(ZERO_WIDTH)}{''.join(BIDI)}]")
 _HINTS: dict[Severity, str] = {
     "warning": "見えない文字は語を分けてしまい、検索で見つからない原因になります。"
     "エディタの「不可視文字を表示」などで探して削除してください（Web や PDF からの貼り付けで紛れ込みます）",
@@ -58,12 +58,12 @@ def check_invisible(
     ``body_line`` is the body's first line, so each finding names its field.
     """
     text = "\n".join(lines)
-    if not _ANY.search(text):
+    if not INVISIBLE.search(text):
         return []
     starts = sorted((line, name) for name, line in fields.items() if line < body_line)
     out: list[Finding] = []
     for n, line in enumerate(lines, start=1):
-        found = [(m.start(), m.group()) for m in _ANY.finditer(line)]
+        found = [(m.start(), m.group()) for m in INVISIBLE.finditer(line)]
         if not found:
             continue
         field = "body" if n >= body_line else next((f for s, f in reversed(starts) if s <= n), None)
