@@ -14,6 +14,7 @@ import re
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,12 +39,18 @@ CREATE TABLE IF NOT EXISTS accounts (
     admin INTEGER NOT NULL DEFAULT 0,
     created TEXT NOT NULL DEFAULT (datetime('now'))
 );
--- kb.logins: sessions ended by logout before their cookie expires, and failed logins
--- (shared by every app worker using this file)
-CREATE TABLE IF NOT EXISTS revoked_sessions (
+-- kb.logins: the sessions of logged-in users (a cookie is good only while its row exists)
+-- and failed logins (shared by every app worker using this file)
+CREATE TABLE IF NOT EXISTS sessions (
     sid TEXT PRIMARY KEY,
-    expires REAL NOT NULL
+    name TEXT NOT NULL,
+    created REAL NOT NULL,
+    seen REAL NOT NULL,
+    expires REAL NOT NULL,
+    agent TEXT NOT NULL DEFAULT '',
+    address TEXT NOT NULL DEFAULT ''
 );
+CREATE INDEX IF NOT EXISTS sessions_by_name ON sessions (name);
 CREATE TABLE IF NOT EXISTS login_failures (
     key TEXT PRIMARY KEY,
     failures INTEGER NOT NULL,
@@ -228,18 +235,23 @@ class AccountStore:
                 "INSERT INTO accounts (name, hash, admin) VALUES (?, ?, ?)",
                 (name, digest, int(admin)),
             )
+            _end_sessions(db, name)  # none can be left, but a new account starts with none
         account = self.get(name)
         assert account is not None
         return account
 
-    def passwd(self, name: str, password: str) -> None:
+    def passwd(self, name: str, password: str) -> int:
+        """Set a new password and end every session of the account (a stolen cookie stops
+        working at once); returns the number of sessions ended."""
         digest = _HASHER.hash(check_password(password))
         with self._db() as db:
             cur = db.execute("UPDATE accounts SET hash = ? WHERE name = ?", (digest, name))
             if cur.rowcount == 0:
                 raise unknown_account(name)
+            return _end_sessions(db, name)
 
-    def remove(self, name: str) -> None:
+    def remove(self, name: str) -> int:
+        """Delete the account and its sessions; returns the number of sessions ended."""
         with self._db() as db:
             row = db.execute("SELECT admin FROM accounts WHERE name = ?", (name,)).fetchone()
             if row is None:
@@ -252,6 +264,7 @@ class AccountStore:
                     hint="先に別の管理者を `kb user add NAME --admin` で作ってください",
                 )
             db.execute("DELETE FROM accounts WHERE name = ?", (name,))
+            return _end_sessions(db, name)
 
     def ensure_admin(self, name: str = "admin", password: str | None = None) -> str | None:
         """Create ``name`` as admin when no account exists yet, with ``password`` or a
@@ -270,6 +283,13 @@ class AccountStore:
                 (check_name(name), digest),
             )
         return password
+
+
+def _end_sessions(db: sqlite3.Connection, name: str) -> int:
+    """In the caller's transaction: the account's sessions (kb.logins) end with the change."""
+    cur = db.execute("DELETE FROM sessions WHERE name = ? AND expires > ?", (name, time.time()))
+    db.execute("DELETE FROM sessions WHERE name = ?", (name,))
+    return int(cur.rowcount)
 
 
 def unknown_account(name: str) -> AccountError:

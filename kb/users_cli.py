@@ -72,11 +72,11 @@ def user_list() -> None:
 @click.option("--yes", is_flag=True, help="確認しない")
 @handles_errors
 def user_remove(name: str, yes: bool) -> None:
-    """アカウントを削除する。"""
+    """アカウントを削除する（そのユーザーのセッションもすべて終了する）。"""
     if not yes:
         click.confirm(f"ユーザー {name} を削除しますか?", abort=True)
-    _store().remove(name)
-    click.echo(f"ユーザー {name} を削除しました")
+    ended = _store().remove(name)
+    click.echo(f"ユーザー {name} を削除しました" + _ended(ended))
 
 
 @user_group.command("passwd")
@@ -84,12 +84,16 @@ def user_remove(name: str, yes: bool) -> None:
 @click.option("--password-stdin", is_flag=True, help="パスワードを標準入力の 1 行から読む")
 @handles_errors
 def user_passwd(name: str, password_stdin: bool) -> None:
-    """パスワードを変える（2 回尋ねる）。"""
+    """パスワードを変える（2 回尋ねる）。そのユーザーのセッションはすべて終了する。"""
     store = _store()
     if store.get(name) is None:
         raise _accounts().unknown_account(name)
-    store.passwd(name, _read_password(password_stdin))
-    click.echo(f"ユーザー {name} のパスワードを変更しました")
+    ended = store.passwd(name, _read_password(password_stdin))
+    click.echo(f"ユーザー {name} のパスワードを変更しました" + _ended(ended))
+
+
+def _ended(sessions: int) -> str:
+    return f"（ログイン中だったセッション {sessions} 件を終了しました）" if sessions else ""
 
 
 @user_group.command("ensure-admin")

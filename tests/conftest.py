@@ -213,7 +213,8 @@ def run_async(coro: Coroutine[Any, Any, T]) -> T:
 
 def login(client: Any, settings: Settings | None = None, name: str = TEST_USER) -> str:
     """Create ``name`` in the app's account store if needed and log ``client`` in; returns the
-    CSRF token its later POSTs must carry (form field ``csrf_token`` or ``X-CSRF-Token``)."""
+    CSRF token its later POSTs must carry (form field ``csrf_token`` or ``X-CSRF-Token``):
+    the session's, not the login form's."""
     import re
 
     store = client.app.state.auth.store
@@ -225,6 +226,16 @@ def login(client: Any, settings: Settings | None = None, name: str = TEST_USER) 
     form = {"name": name, "password": TEST_PASSWORD, "csrf_token": match.group(1), "next": "/"}
     response = client.post("/login", data=form, follow_redirects=False)
     assert response.status_code == 303, response.text[:500]
+    return session_token(client)
+
+
+def session_token(client: Any) -> str:
+    """The CSRF token of ``client``'s session (its forms carry it, e.g. the logout button)."""
+    import re
+
+    page = client.get("/account/sessions")
+    match = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page.text)
+    assert page.status_code == 200 and match, page.text[:500]
     return match.group(1)
 
 

@@ -14,7 +14,14 @@ from fastapi.testclient import TestClient
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from kb.accounts import AccountStore
-from tests.conftest import TEST_PASSWORD, ContentTree, Indexed, login, session_settings
+from tests.conftest import (
+    TEST_PASSWORD,
+    ContentTree,
+    Indexed,
+    login,
+    session_settings,
+    session_token,
+)
 from web.app import create_app
 from web.auth import SESSION_COOKIE, safe_next, session_secret
 from web.security import protect
@@ -308,11 +315,179 @@ def test_a_checked_session_is_read_again_after_any_write_to_the_accounts(
         login(client, ix.settings)
         assert client.get("/api/search").status_code == 200
 
-        def broken(name: str) -> None:
+        def broken(sid: str) -> None:
             raise RuntimeError("the accounts file was read")
 
-        monkeypatch.setattr(app.state.auth.store, "get", broken)
+        monkeypatch.setattr(app.state.auth.logins, "live", broken)
         assert client.get("/api/search").status_code == 200  # checked, nothing written since
         AccountStore.for_settings(ix.settings).add(f"u{uuid.uuid4().hex[:8]}", TEST_PASSWORD)
         with pytest.raises(RuntimeError, match="accounts file was read"):
             client.get("/api/search")
+
+
+# -- sessions end with the password, the account or the sessions page (issue 15) ---------------
+def cli_env(settings: Any) -> dict[str, str]:
+    return {"KB_DATA_DIR": str(settings.data_dir)}
+
+
+@pytest.mark.parametrize("command", ["passwd", "remove"])
+def test_kb_user_passwd_or_remove_ends_every_session_in_every_worker(ix: Any, command: str) -> None:
+    """A stolen cookie stops working as soon as the password is changed (issue 15, point 4),
+    also in a second worker that has the session checked and remembered."""
+    from click.testing import CliRunner
+
+    from kb.cli import main
+
+    name = new_user(ix.settings)
+    first_worker, second_worker = app_for(ix.settings), app_for(ix.settings)
+    victim = TestClient(first_worker)
+    assert post_login(victim, name, TEST_PASSWORD).status_code == 303
+    laptop = TestClient(first_worker)
+    assert post_login(laptop, name, TEST_PASSWORD).status_code == 303
+    stolen = TestClient(second_worker, cookies={SESSION_COOKIE: victim.cookies[SESSION_COOKIE]})
+    for client in (victim, laptop, stolen):
+        assert client.get("/api/search").status_code == 200  # checked and remembered
+    args = ["user", command, name] + (["--password-stdin"] if command == "passwd" else ["--yes"])
+    result = CliRunner().invoke(
+        main, args, input="a brand new password\n", env=cli_env(ix.settings)
+    )
+    assert result.exit_code == 0, result.output
+    assert "セッション 2 件を終了しました" in result.output
+    for client in (victim, laptop, stolen):
+        assert client.get("/api/search").status_code == 401
+        assert client.get("/", follow_redirects=False).headers["location"].startswith("/login")
+    if command == "passwd":  # the new password opens a new session
+        fresh = TestClient(second_worker)
+        assert post_login(fresh, name, "a brand new password").status_code == 303
+        assert fresh.get("/api/search").status_code == 200
+
+
+def test_a_session_without_its_record_is_refused(ix: Any) -> None:
+    """The cookie alone is not enough: its id must be a live session in the accounts file
+    (cookies signed before sessions were recorded, or whose record was pruned)."""
+    name = new_user(ix.settings)
+    secret = session_secret(ix.settings)
+    signed = URLSafeTimedSerializer(secret, salt="kb-session").dumps({"u": name, "s": "x" * 32})
+    client = TestClient(app_for(ix.settings), cookies={SESSION_COOKIE: signed})
+    assert client.get("/api/search").status_code == 401
+
+
+def test_last_seen_is_written_every_few_minutes_not_every_request(ix: Any) -> None:
+    from web.auth import SEEN_EVERY_S
+
+    app = app_for(ix.settings)
+    name = new_user(ix.settings)
+    logins, auth = app.state.auth.logins, app.state.auth
+    with TestClient(app) as client:  # one event loop thread, as in a uvicorn worker
+        post_login(client, name, TEST_PASSWORD)
+        with auth.store.database() as db:
+            db.execute("UPDATE sessions SET seen = 1000 WHERE name = ?", (name,))
+        client.get("/api/search")  # checked again after the write: seen long ago, written now
+        seen = logins.sessions(name)[0].seen
+        assert seen > time.time() - 60
+        for _ in range(3):
+            client.get("/api/search")
+        assert logins.sessions(name)[0].seen == seen  # not a write per request
+        auth._seen[logins.sessions(name)[0].sid] = time.time() - SEEN_EVERY_S - 1
+        client.get("/api/search")
+        assert logins.sessions(name)[0].seen > seen
+
+
+# -- CSRF tokens bound to the session (issue 15, point 5) ---------------------------------------
+def test_planted_csrf_cookie_and_its_token_are_refused_for_a_logged_in_user(ix: Any) -> None:
+    """The attack of the issue: the attacker plants ``kb_csrf`` in the victim's browser (e.g.
+    from a sibling subdomain) and takes the token the login page issues for that cookie; a
+    POST from the victim's logged-in browser carrying both is refused."""
+    from web.auth import CSRF_COOKIE
+
+    attacker = TestClient(app_for(ix.settings))
+    token_of(attacker)
+    planted = attacker.cookies[CSRF_COOKIE]
+    token_for_planted = token_of(attacker)  # the login form's token for that cookie
+    victim = TestClient(app_for(ix.settings))
+    name = new_user(ix.settings)
+    assert post_login(victim, name, TEST_PASSWORD).status_code == 303
+    victim.cookies.set(CSRF_COOKIE, planted)
+    for path in ("/logout", "/account/sessions/end-others"):
+        forged = victim.post(path, data={"csrf_token": token_for_planted}, follow_redirects=False)
+        assert forged.status_code == 403, path
+        header = victim.post(path, headers={"X-CSRF-Token": token_for_planted},
+                             follow_redirects=False)  # fmt: skip
+        assert header.status_code == 403, path
+    assert victim.get("/api/search").status_code == 200  # still logged in: the POSTs did nothing
+    own = session_token(victim)
+    assert own != token_for_planted
+    assert (
+        victim.post("/logout", data={"csrf_token": own}, follow_redirects=False).status_code == 303
+    )
+
+
+def test_the_session_token_dies_with_the_session(ix: Any) -> None:
+    client = TestClient(app_for(ix.settings))
+    name = new_user(ix.settings)
+    post_login(client, name, TEST_PASSWORD)
+    old = session_token(client)
+    client.post("/logout", data={"csrf_token": old}, follow_redirects=False)
+    post_login(client, name, TEST_PASSWORD)
+    assert session_token(client) != old
+    response = client.post("/logout", data={"csrf_token": old}, follow_redirects=False)
+    assert response.status_code == 403
+
+
+def test_login_ends_the_pre_session_state(ix: Any) -> None:
+    from web.auth import CSRF_COOKIE
+
+    client = TestClient(app_for(ix.settings))
+    name = new_user(ix.settings)
+    response = post_login(client, name, TEST_PASSWORD)
+    assert f'{CSRF_COOKIE}=""' in response.headers.get("set-cookie", "")
+    assert CSRF_COOKIE not in client.cookies
+    home = client.get("/account/sessions")
+    assert CSRF_COOKIE not in home.headers.get("set-cookie", "")  # none while logged in
+
+
+def test_an_expired_pre_session_cookie_is_refused_and_replaced(ix: Any) -> None:
+    from web.auth import CSRF_COOKIE, PRESESSION_S, new_presession
+
+    app = app_for(ix.settings)
+    old = new_presession(time.time() - PRESESSION_S - 60)
+    client = TestClient(app, cookies={CSRF_COOKIE: old})
+    token = app.state.auth.csrf_token(None, old)  # what a login page left open showed then
+    name = new_user(ix.settings)
+    form = {"name": name, "password": TEST_PASSWORD, "csrf_token": token, "next": "/"}
+    refused = client.post("/login", data=form, follow_redirects=False)
+    assert refused.status_code == 403
+    assert f"{CSRF_COOKIE}=" in refused.headers["set-cookie"]  # a new one comes with it
+    assert old not in refused.headers["set-cookie"]
+    assert post_login(TestClient(app), name, TEST_PASSWORD).status_code == 303
+
+
+@pytest.mark.parametrize("site", ["cross-site", "same-site"])
+def test_a_post_a_browser_marks_as_from_another_site_is_refused(ix: Any, site: str) -> None:
+    client = TestClient(app_for(ix.settings))
+    token = login(client, ix.settings)
+    headers = {"Sec-Fetch-Site": site}
+    out = client.post("/logout", data={"csrf_token": token}, headers=headers,
+                      follow_redirects=False)  # fmt: skip
+    assert out.status_code == 403
+    same = client.post("/logout", data={"csrf_token": token},
+                       headers={"Sec-Fetch-Site": "same-origin"}, follow_redirects=False)  # fmt: skip
+    assert same.status_code == 303
+
+
+def test_proxy_mode_token_is_bound_to_the_user(ix: Any) -> None:
+    from web.auth import CSRF_COOKIE
+
+    app = app_for(ix.settings, auth="proxy", trusted_proxies="10.0.0.1")
+    attacker = TestClient(app, client=("10.0.0.1", 1), headers={"X-Forwarded-User": "mallory"})
+    attacker.get("/login")
+    planted = attacker.cookies[CSRF_COOKIE]
+    token = token_of(attacker, "/account/sessions")
+    victim = TestClient(app, client=("10.0.0.1", 1), headers={"X-Forwarded-User": "alice"},
+                        cookies={CSRF_COOKIE: planted})  # fmt: skip
+    forged = victim.post("/logout", data={"csrf_token": token}, follow_redirects=False)
+    assert forged.status_code == 403
+    own = token_of(victim, "/account/sessions")
+    assert (
+        victim.post("/logout", data={"csrf_token": own}, follow_redirects=False).status_code == 303
+    )

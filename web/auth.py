@@ -1,15 +1,20 @@
 """Who is asking: sessions, CSRF tokens, login throttling, and the wall around internal routes.
 
 - Sessions are signed, time-limited cookies (itsdangerous): HttpOnly, SameSite=Lax, Secure
-  when the request came over HTTPS. ``X-Forwarded-For``/``-Proto`` and the proxy user header
-  are believed only from ``KB_TRUSTED_PROXIES``.
-- CSRF: a random nonce in its own cookie; the token a form or ``X-CSRF-Token`` header must
-  carry is an HMAC of that nonce, so a cookie planted by someone else is useless.
+  when the request came over HTTPS, carrying a random session id that is good only while
+  its row in the accounts file exists (kb.logins): logout, the sessions page, a password
+  change and a removed account end it at once. ``X-Forwarded-For``/``-Proto`` and the proxy
+  user header are believed only from ``KB_TRUSTED_PROXIES``.
+- CSRF: the token a form or ``X-CSRF-Token`` header must carry is an HMAC of the session id
+  for a logged-in user, and of a short-lived pre-session cookie (``kb_csrf``) before login
+  (the login form); a token made for a cookie someone planted does not fit a session. Unsafe
+  requests a browser marks as coming from another site (``Sec-Fetch-Site``) are refused too.
 - Every path is internal unless listed in ``OPEN_PATHS``/``OPEN_PREFIXES``: default deny.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import math
@@ -22,6 +27,7 @@ from typing import Any
 from urllib.parse import parse_qs, quote
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -42,7 +48,12 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 OPEN_PATHS = {"/public", "/login", "/logout", "/healthz", "/favicon.ico", "/robots.txt"}
 OPEN_PREFIXES = ("/public/", "/static/")
 MAX_FORM_BYTES = 1_000_000
-_NONCE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+# The pre-session cookie: ``<random>.<issued at>``, good for this long (a login form left
+# open longer is sent again after a reload).
+_PRESESSION = re.compile(r"^([A-Za-z0-9_-]{32,64})\.([0-9]{1,12})$")
+PRESESSION_S = 2 * 3600
+SEEN_EVERY_S = 300.0  # a session's "last seen" is written at most this often
+_CROSS_SITE = {"cross-site", "same-site"}  # Sec-Fetch-Site values refused on unsafe requests
 
 
 class AuthError(KbError):
@@ -93,6 +104,7 @@ def safe_next(target: str | None) -> str:
 class User:
     name: str
     admin: bool = False
+    sid: str = ""  # the session's id ("" for a user the proxy vouches for)
 
 
 class Auth:
@@ -105,30 +117,39 @@ class Auth:
         self._csrf_key = hashlib.sha256(b"kb-csrf\0" + self.signer.secret_key).digest()
         self.max_age = int(settings.session_hours * 3600)
         self.proxies = TrustedProxies(settings.trusted_proxies)
-        self.logins = LoginRecords(lambda: self.store)  # revoked sessions, failed logins
+        self.logins = LoginRecords(lambda: self.store)  # sessions, failed logins
         self.throttle = Throttle(settings.login_max_failures, store=self.logins)
         # an office behind one NAT address shares this budget
         self.address_limit = settings.login_max_failures * 5
         # cookie -> (user, expires at, accounts-file version when checked): a session is
-        # looked up again after any write to the accounts file (a logout or a removed
-        # account in any worker), so revocation still takes effect at once
+        # looked up again after any write to the accounts file (a logout, an ended session, a
+        # password change or removed account in any worker), so ending it takes effect at once
         self._checked: dict[str, tuple[User, float, tuple[int, int]]] = {}
+        self._seen: dict[str, float] = {}  # session id -> last seen, as last read or written
 
     # -- sessions ---------------------------------------------------------------------
-    def session_cookie(self, user: User) -> str:
-        return self.signer.dumps({"u": user.name, "a": user.admin, "s": secrets.token_urlsafe(18)})
+    def start_session(self, request: Request, name: str) -> str:
+        """Record a new session for ``name`` (browser and address for the sessions page) and
+        return its cookie."""
+        sid = secrets.token_urlsafe(24)
+        self.logins.open_session(
+            sid, name, time.time() + self.max_age,
+            agent=request.headers.get("user-agent", ""),
+            address=request.client.host if request.client else "",
+        )  # fmt: skip
+        return self.signer.dumps({"u": name, "s": sid})
 
-    def _session(self, cookie: str | None) -> tuple[dict[str, Any], float] | None:
-        """The session's data and when its cookie expires, if the signature holds."""
+    def _session(self, cookie: str | None) -> dict[str, Any] | None:
+        """The session cookie's data, if its signature holds and it has not expired."""
         if not cookie or len(cookie) > 4096:
             return None
         try:
-            data, signed = self.signer.loads(cookie, max_age=self.max_age, return_timestamp=True)
+            data = self.signer.loads(cookie, max_age=self.max_age)
         except BadSignature:  # also SignatureExpired
             return None
         if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in "us"):
             return None  # (cookies from before sessions had ids: log in again)
-        return data, signed.timestamp() + self.max_age
+        return data
 
     def session_user(self, cookie: str | None) -> User | None:
         if not cookie:
@@ -137,26 +158,38 @@ class Auth:
         hit = self._checked.get(cookie)
         if hit is not None and hit[2] == version and time.time() < hit[1]:
             return hit[0]  # nothing written to the accounts file since it was checked
-        found = self._session(cookie)
-        if found is None:
+        data = self._session(cookie)
+        if data is None:
             return None
-        data, expires = found
-        if self.logins.revoked(data["s"]):  # logged out: not even a copy works
+        live = self.logins.live(data["s"])  # ended, expired or its account removed: None
+        if live is None or live.name != data["u"]:
             return None
-        account = self.store.get(data["u"])  # removed accounts are logged out at once
-        if account is None:
-            return None
-        user = User(account.name, account.admin)
+        user = User(live.name, live.admin, data["s"])
         if len(self._checked) >= _CHECKED_MAX:
             self._checked.clear()
-        self._checked[cookie] = (user, expires, version)
+            self._seen.clear()
+        self._checked[cookie] = (user, live.expires, version)
+        self._seen[user.sid] = live.seen
         return user
 
+    def seen_due(self, user: User) -> bool:
+        """Whether the session's "last seen" should be written now (then it counts as done)."""
+        now = time.time()
+        if not user.sid or now - self._seen.get(user.sid, now) < SEEN_EVERY_S:
+            return False
+        self._seen[user.sid] = now
+        return True
+
+    def touch(self, sid: str) -> None:
+        # "last seen" is for the sessions page only: never fail a request for it
+        with contextlib.suppress(KbError):
+            self.logins.touch(sid)
+
     def end_session(self, request: Request) -> None:
-        """Logout: this session's id is refused from now until its cookie would expire."""
-        found = self._session(request.cookies.get(SESSION_COOKIE))
-        if found is not None:
-            self.logins.revoke(found[0]["s"], found[1])
+        """Logout: this session ends for every copy of its cookie."""
+        data = self._session(request.cookies.get(SESSION_COOKIE))
+        if data is not None:
+            self.logins.end_session(data["s"])
 
     def user(self, request: Request) -> User | None:
         if self.settings.auth == "proxy":
@@ -167,19 +200,46 @@ class Auth:
         return self.session_user(request.cookies.get(SESSION_COOKIE))
 
     def set_session(self, response: Response, request: Request, user: User) -> None:
+        """Log ``user`` in: a new session cookie; the pre-session (login form) state ends."""
+        secure = request.url.scheme == "https"
         response.set_cookie(
-            SESSION_COOKIE, self.session_cookie(user), max_age=self.max_age, path="/",
-            httponly=True, samesite="lax", secure=request.url.scheme == "https",
+            SESSION_COOKIE, self.start_session(request, user.name), max_age=self.max_age,
+            path="/", httponly=True, samesite="lax", secure=secure,
         )  # fmt: skip
+        response.delete_cookie(CSRF_COOKIE, path="/", httponly=True, samesite="lax", secure=secure)
 
     # -- CSRF -------------------------------------------------------------------------
-    def csrf_token(self, nonce: str) -> str:
-        return hmac.new(self._csrf_key, nonce.encode(), hashlib.sha256).hexdigest()
+    def csrf_token(self, user: User | None, presession: str) -> str:
+        """The token for forms of this request: bound to the session of a logged-in user
+        (and, in proxy mode, to the user and the pre-session cookie), else to the
+        pre-session cookie alone."""
+        if user is not None and user.sid:
+            binding = "s:" + user.sid
+        elif user is not None:
+            binding = f"u:{user.name}:{presession}"
+        else:
+            binding = "p:" + presession
+        return hmac.new(self._csrf_key, binding.encode(), hashlib.sha256).hexdigest()
 
-    def csrf_ok(self, nonce: str | None, token: str | None) -> bool:
-        if not nonce or not token or not _NONCE.fullmatch(nonce):
+    def csrf_ok(self, user: User | None, presession: str, token: str | None) -> bool:
+        if not token:
             return False
-        return hmac.compare_digest(self.csrf_token(nonce), token)
+        if (user is None or not user.sid) and not presession:
+            return False  # no pre-session state to bind to
+        return hmac.compare_digest(self.csrf_token(user, presession), token)
+
+
+def new_presession(now: float | None = None) -> str:
+    return f"{secrets.token_urlsafe(32)}.{int(time.time() if now is None else now)}"
+
+
+def valid_presession(value: str, now: float | None = None) -> bool:
+    """A pre-session cookie of the right shape, issued within the last PRESESSION_S."""
+    m = _PRESESSION.fullmatch(value)
+    if m is None:
+        return False
+    age = (time.time() if now is None else now) - int(m.group(2))
+    return -60 <= age <= PRESESSION_S
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, bool]:
@@ -221,19 +281,25 @@ class AuthMiddleware:
         auth = self.auth
         auth.proxies.apply_forwarded(scope)
         request = Request(scope)
-        nonce = request.cookies.get(CSRF_COOKIE, "")
-        fresh = not _NONCE.fullmatch(nonce)
-        if fresh:
-            nonce = secrets.token_urlsafe(32)
         state = scope.setdefault("state", {})
-        state["csrf_token"] = auth.csrf_token(nonce)
         state["user"] = user = auth.user(request)
+        if user is not None and auth.seen_due(user):
+            await run_in_threadpool(auth.touch, user.sid)
+        # the pre-session cookie: for the login form, and in proxy mode (no session ids)
+        presession = request.cookies.get(CSRF_COOKIE, "")
+        fresh = False
+        if user is None or not user.sid:
+            if not valid_presession(presession):
+                presession, fresh = new_presession(), True
+        else:
+            presession = ""  # a logged-in user's forms are bound to the session alone
+        state["csrf_token"] = auth.csrf_token(user, presession)
         secure = scope.get("scheme") == "https"
 
         async def send_with_cookie(message: Message) -> None:
             if fresh and message["type"] == "http.response.start":
-                cookie = f"{CSRF_COOKIE}={nonce}; Path=/; HttpOnly; SameSite=Lax" + (
-                    "; Secure" if secure else ""
+                cookie = f"{CSRF_COOKIE}={presession}; Path=/; Max-Age={PRESESSION_S}; " + (
+                    "HttpOnly; SameSite=Lax" + ("; Secure" if secure else "")
                 )
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"set-cookie", cookie.encode())]
@@ -244,7 +310,8 @@ class AuthMiddleware:
             token = request.headers.get(CSRF_HEADER) or _form_token(
                 body, request.headers.get("content-type", "")
             )
-            if not complete or fresh or not auth.csrf_ok(nonce, token):
+            other_site = request.headers.get("sec-fetch-site", "") in _CROSS_SITE
+            if not complete or fresh or other_site or not auth.csrf_ok(user, presession, token):
                 err = CsrfError(
                     "フォームの有効期限が切れたか、不正な送信です",
                     hint="ページを読み込み直してから、もう一度送信してください",

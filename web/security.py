@@ -61,8 +61,8 @@ def protect(app: FastAPI) -> None:
     """Put the wall up: login, CSRF, security headers, the login and public routers."""
     from web.auth import Auth, AuthMiddleware
     from web.portal import Portal
+    from web.routes import account, public
     from web.routes import auth as auth_routes
-    from web.routes import public
 
     if getattr(app.state, "auth", None) is not None:
         return
@@ -70,6 +70,7 @@ def protect(app: FastAPI) -> None:
     app.state.auth = auth = Auth(services.settings)
     app.state.portal = Portal(services)
     app.include_router(auth_routes.router)
+    app.include_router(account.router)  # /account/sessions
     app.include_router(public.router)
     app.add_middleware(AuthMiddleware, auth=auth)
     # Outside Starlette's ServerErrorMiddleware (add_middleware would put it inside), so the
