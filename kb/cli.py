@@ -18,9 +18,38 @@ from kb.errors import KbError
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _fail(exc: KbError) -> None:
+def _fail(exc: KbError) -> NoReturn:
     click.echo(f"エラー: {exc}", err=True)
     raise SystemExit(1)
+
+
+def _unexpected(exc: Exception) -> NoReturn:
+    """The last line of defence: an error no core code turned into a KbError still reaches
+    the user as one Japanese message (the traceback goes to a file for whoever debugs it)."""
+    import tempfile
+    import traceback
+
+    from meilisearch.errors import MeilisearchError
+
+    if isinstance(exc, MeilisearchError):
+        _fail(KbError(
+            f"Meilisearch との通信に失敗しました: {exc}",
+            hint="`kb meili status` で Meilisearch の状態を確認し、もう一度実行してください。"
+                 "索引の更新なら、失敗しても今の索引はそのまま残ります",
+        ))  # fmt: skip
+    if isinstance(exc, OSError):
+        _fail(KbError(
+            f"ファイルまたはネットワークのエラー: {exc.strerror or exc}",
+            path=exc.filename, hint="パスと権限を確認してください",
+        ))  # fmt: skip
+    with tempfile.NamedTemporaryFile(
+        "w", prefix="kb-error-", suffix=".txt", delete=False, encoding="utf-8"
+    ) as f:
+        traceback.print_exception(exc, file=f)
+    _fail(KbError(
+        f"予期しないエラーが発生しました: {type(exc).__name__}: {exc}",
+        hint=f"詳細を {f.name} に書き出しました。管理者に連絡する際に添えてください",
+    ))  # fmt: skip
 
 
 def handles_errors(func: F) -> F:
@@ -65,6 +94,17 @@ class _Commands(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.LAZY})
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Every command's errors as Japanese messages and exit codes, never a traceback."""
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise  # click's own: usage errors, --help, Ctrl+C
+        except KbError as exc:
+            _fail(exc)
+        except Exception as exc:
+            _unexpected(exc)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands and cmd_name in self.LAZY:
@@ -262,11 +302,17 @@ def serve(
     content: Path | None,
 ) -> None:
     """Web アプリと API を起動する。"""
-    from kb import meili_server
+    from kb import meili, meili_server
     from web.server import run
 
     settings = _settings(content)
-    meili_server.ensure(settings)
+    conn = meili_server.ensure(settings)
+    if not meili.healthy(conn):  # serve anyway: searches answer 503 until it is back
+        click.echo(
+            f"警告: Meilisearch（{conn.url}）に接続できません。起動はしますが、"
+            "接続できるまで検索は「検索サーバーに接続できません」（503）になります",
+            err=True,
+        )
     if watch:
         from kb.watch import Watcher
 

@@ -5,7 +5,21 @@ from __future__ import annotations
 import click
 
 from kb.cli import handles_errors, main
-from kb.config import load_settings
+from kb.config import Settings, load_settings
+from kb.errors import MeiliSetupError
+
+
+def _managed() -> Settings:
+    """The settings, when kb manages the Meilisearch (not with MEILI_URL set)."""
+    settings = load_settings()
+    if settings.external:
+        raise MeiliSetupError(
+            f"MEILI_URL（{settings.meili_url}）の外部 Meilisearch を使う設定なので、"
+            "kb は Meilisearch を起動・停止しません",
+            hint="外部の Meilisearch はそのサーバー側で起動・停止してください。"
+            "kb に管理させるなら MEILI_URL と MEILI_MASTER_KEY を外します",
+        )
+    return settings
 
 
 @main.group("meili")
@@ -28,7 +42,7 @@ def meili_start() -> None:
     """Meilisearch を起動する（起動済みならそのまま）。"""
     from kb import meili_server
 
-    conn = meili_server.start(load_settings())
+    conn = meili_server.start(_managed())
     click.echo(f"起動しています: {conn.url}")
 
 
@@ -38,7 +52,7 @@ def meili_stop() -> None:
     """Meilisearch を停止する。"""
     from kb import meili_server
 
-    stopped = meili_server.stop(load_settings())
+    stopped = meili_server.stop(_managed())
     click.echo("停止しました" if stopped else "起動していません")
 
 
@@ -48,8 +62,13 @@ def meili_status() -> None:
     """Meilisearch の状態を表示する。"""
     from kb import meili_server
 
-    info = meili_server.status(load_settings())
+    settings = load_settings()
+    info = meili_server.status(settings)
     for key, value in info.items():
         click.echo(f"{key}: {value}")
     if not info.get("running"):
+        if settings.external:
+            click.echo(f"Meilisearch（{settings.meili_url}）に接続できません", err=True)
+        else:
+            click.echo("Meilisearch は起動していません（`kb meili start` で起動します）", err=True)
         raise SystemExit(3)
