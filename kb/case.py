@@ -25,6 +25,8 @@ from pydantic_core import PydanticCustomError
 from kb.taxonomy import Taxonomy, Vocabulary
 
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+# The file is named after the id (``<id>.md``): file systems allow 255 bytes per name.
+ID_MAX_LENGTH = 100
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 # Fields the loader fills in; an editor may not write them in front matter.
@@ -66,7 +68,7 @@ class Case(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
-    id: Annotated[str, Field(pattern=ID_PATTERN)]
+    id: Annotated[str, Field(pattern=ID_PATTERN, max_length=ID_MAX_LENGTH)]
     title: Text
     summary: Text
     kind: str = "case"
@@ -189,6 +191,7 @@ _MESSAGES = {
     "missing": "必須項目がありません",
     "string_type": "文字列で指定してください",
     "string_too_short": "空にはできません",
+    "string_too_long": "{max_length} 文字以内で書いてください",
     "string_pattern_mismatch": "半角英小文字・数字とハイフンで書いてください（例: aichi-2023-kakaku-tenka）",
     "int_type": "整数で指定してください（例: 2023）",
     "int_parsing": "整数で指定してください（例: 2023）",
@@ -209,7 +212,9 @@ def describe(error: dict[str, Any]) -> str:
     etype = error["type"]
     if etype.startswith("kb_"):
         return str(error["msg"])
-    message = _MESSAGES.get(etype, str(error["msg"]))
+    known = _MESSAGES.get(etype)
+    message = known.format(**error.get("ctx", {})) if known else str(error["msg"])
     if etype != "missing" and "input" in error:
-        message += f"（指定値: {error['input']!r}）"
+        shown = repr(error["input"])
+        message += f"（指定値: {shown[:60] + '…' if len(shown) > 60 else shown}）"
     return message

@@ -16,9 +16,10 @@ from typing import Any
 import click
 import yaml
 
+from kb.case import ID_MAX_LENGTH
 from kb.casefiles import case_files
 from kb.checks.structure import PLACEHOLDER, SECTIONS
-from kb.errors import KbError
+from kb.errors import ContentError, KbError
 from kb.taxonomy import Taxonomy
 
 GUIDANCE: dict[str, str] = {
@@ -100,6 +101,16 @@ def propose_id(draft: Draft, taxonomy: Taxonomy, existing: set[str]) -> str:
     if kind in ("qa", "material") and not slug.startswith(kind):
         slug = f"{kind}-{slug}"
     base = _ascii_slug(f"{romaji}-{year}-{slug}")
+    limit = ID_MAX_LENGTH - 4  # room for a "-NNN" that makes it unique
+    if len(base) > limit:
+        if _ascii_slug(draft.slug):  # the editor's own words: say so rather than cut them
+            raise ContentError(
+                f"slug が長すぎます（id が {len(base)} 文字になります）",
+                field="slug",
+                hint=f"id（{romaji}-{year}-slug）が {limit} 文字以内になるよう、"
+                "slug を短い英単語 1〜4 語にしてください",
+            )
+        base = base[:limit].rstrip("-")  # from the title: shortened
     candidate, n = base, 2
     while candidate in existing:
         candidate, n = f"{base}-{n}", n + 1

@@ -64,6 +64,7 @@ def test_did_you_mean() -> None:
         ({"published": "2024/03/15"}, "published", "日付は YYYY-MM-DD"),
         ({"visibility": "Public"}, "visibility", "public か internal"),
         ({"id": "Aichi_2023"}, "id", "半角英小文字"),
+        ({"id": "a" * 101}, "id", "100 文字以内で書いてください（指定値: 'aaaa"),  # a file name
         ({"kind": "事例"}, "kind", "種別は次のいずれか"),
         ({"organization_type": "協同組合"}, "organization_type", "組織形態は次のいずれか"),
         ({"programs": ["ものづくり"]}, "programs", "支援施策は次のいずれか"),

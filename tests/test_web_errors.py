@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from kb.errors import QueryError
@@ -89,3 +91,97 @@ def test_unexpected_exception_is_500_in_the_shape_with_security_headers(tmp_path
     for r in (api, page):
         assert "default-src 'self'" in r.headers["content-security-policy"]
         assert r.headers["x-frame-options"] == "DENY" and r.headers["cache-control"] == "no-store"
+
+
+# -- what a visitor is told when the search server fails (issue 15) ------------------------------
+def test_public_503_is_generic_for_visitors_and_detailed_for_instructors(
+    make_settings: Any, content: Any
+) -> None:
+    """The live index without its settings (as a half-done rebuild left it): Meilisearch's
+    own message names the index and the visibility filter. Anonymous visitors see neither,
+    nor the command that starts the server; a logged-in instructor sees the detail."""
+    from kb import meili, meili_server
+
+    content.add("aichi-2023-one", "## 背景\n組合の事例。")
+    settings = make_settings(content_dir=content.root)
+    conn = meili_server.ensure(settings)
+    client_ = meili.client(conn)
+    meili.wait_task(
+        client_, client_.create_index(settings.index_name, {"primaryKey": "id"}).task_uid, 30
+    )
+    index = client_.index(settings.index_name)
+    meili.wait_task(client_, index.add_documents([{"id": "x", "title": "組合"}]).task_uid, 30)
+    try:
+        app = create_app(settings)
+        temp_accounts(app)
+        visitor = TestClient(app)
+        secrets = (settings.index_name, "visibility", "kb meili", "filterable", "Meilisearch")
+        for path, accept in [("/public/?q=組合", "text/html"), ("/public/search?q=組合", "text/html"),
+                             ("/public/api/search?q=組合", "application/json")]:  # fmt: skip
+            response = visitor.get(path, headers={"accept": accept})
+            assert response.status_code == 503, (path, response.text[:300])
+            assert "検索サーバーに一時的に接続できません" in response.text
+            for secret in secrets:
+                assert secret not in response.text, (path, secret)
+        api = visitor.get("/public/api/search?q=組合").json()
+        assert api["error"]["code"] == "search_unavailable" and api["status"] == 503
+        instructor = TestClient(app)
+        login(instructor)
+        detailed = instructor.get("/api/search?q=組合")
+        assert detailed.status_code == 503
+        assert "visibility" in detailed.text or "filterable" in detailed.text
+    finally:
+        meili.wait_task(client_, client_.delete_index(settings.index_name).task_uid, 30)
+
+
+def test_an_unexpected_error_is_generic_for_visitors_too(tmp_path: Path) -> None:
+    from kb.config import load_settings
+    from kb.errors import KbError
+
+    app = create_app(load_settings(content_dir=CONTENT, meili_url="http://127.0.0.1:9",
+                                   meili_master_key="x"))  # fmt: skip
+
+    @app.get("/public/boom")
+    def boom() -> None:
+        raise KbError("secret path /srv/kb/data", path="/srv/kb/data/accounts.sqlite3",
+                      hint="run `kb meili start`")  # fmt: skip
+
+    response = TestClient(app).get("/public/boom", headers={"accept": "application/json"})
+    assert response.status_code == 500 and "/srv" not in response.text
+    assert "kb meili" not in response.text and response.json()["error"]["code"] == "kb_error"
+
+
+@pytest.mark.parametrize(
+    ("path", "location"),
+    [
+        ("/public/themes/dx/", "/public/themes/dx"),
+        ("/public/search/?q=a&x=1", "/public/search?q=a&x=1"),
+        ("/public", "/public/"),
+    ],
+)
+def test_trailing_slash_redirects_do_not_reflect_the_host_header(
+    tmp_path: Path, path: str, location: str
+) -> None:
+    c = TestClient(create_app(_offline_settings()))
+    response = c.get(path, headers={"host": "evil.example"}, follow_redirects=False)
+    assert response.status_code in (307, 308) and response.headers["location"] == location
+
+
+def test_trailing_slash_redirects_for_instructors_are_relative(tmp_path: Path) -> None:
+    c = client(tmp_path)
+    for path, location in [("/cases/a-case/", "/cases/a-case"), ("/api/search/?q=1", "/api/search?q=1"),
+                           ("/account/sessions/", "/account/sessions")]:  # fmt: skip
+        response = c.get(path, headers={"host": "evil.example"}, follow_redirects=False)
+        assert response.status_code == 307 and response.headers["location"] == location
+
+
+def test_no_redirect_loop_for_a_missing_static_file(tmp_path: Path) -> None:
+    c = TestClient(create_app(_offline_settings()))
+    for path in ("/static/nope.css", "/static/nope.css/"):
+        assert c.get(path, follow_redirects=False).status_code == 404
+
+
+def _offline_settings() -> Any:
+    from kb.config import load_settings
+
+    return load_settings(content_dir=CONTENT, meili_url="http://127.0.0.1:9", meili_master_key="x")

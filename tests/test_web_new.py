@@ -49,3 +49,28 @@ def test_download_is_byte_identical_to_kb_new(content: ContentTree) -> None:
     written = (content.root / "cases" / "aichi" / "aichi-2024-dx.md").read_bytes()
     assert response.content == written
     assert not (content.root / "cases" / "aichi" / "aichi-2024-dx-2.md").exists()  # nothing saved
+
+
+def test_a_slug_too_long_for_a_file_name_is_a_422_in_the_error_shape(content: ContentTree) -> None:
+    """issue 15: a 300-character slug answered 500 (the draft's file name was too long)."""
+    c = client(content)
+    response = c.post("/api/new/validate", json={**FORM, "slug": "a" * 300})
+    assert response.status_code == 422, response.text[:300]
+    assert set(response.json()) == {"error", "status"}
+    error = response.json()["error"]
+    assert error["code"] == "content_error" and error["field"] == "slug"
+    assert "slug が長すぎます" in error["message"] and "96 文字以内" in error["hint"]
+    page = c.post("/new/download", data={**FORM, "slug": "a" * 300})
+    assert page.status_code == 422 and "slug が長すぎます" in page.text
+    args = ["new", "--content", str(content.root), "--stdout", "--slug", "a" * 300, "--title",
+            "t", "--summary", "s", "--kind", "case", "--themes", "dx", "--prefecture", "愛知県",
+            "--year", "2024", "--visibility", "public"]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1 and "slug が長すぎます" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_long_title_gives_a_shortened_id(content: ContentTree) -> None:
+    data = client(content).post("/api/new/validate", json={**FORM, "title": "x" * 300}).json()
+    assert data["ok"] is True, data["findings"]
+    assert data["id"].startswith("aichi-2024-xxx") and len(data["id"]) <= 96

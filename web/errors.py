@@ -7,10 +7,11 @@ JSON shape (pinned by tests/test_web_errors.py):
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kb.errors import KbError, QueryError
@@ -43,7 +44,27 @@ def error_payload(exc: KbError) -> dict[str, Any]:
     return {"error": exc.to_dict(), "status": exc.status_code}
 
 
+# What an anonymous visitor is told of a server-side failure: what happened and what to do,
+# never how the server is built (index names, filter expressions, file paths, commands).
+_GENERIC = {
+    503: ("検索サーバーに一時的に接続できません", "しばらくしてから、もう一度お試しください"),
+}
+_GENERIC_OTHER = ("サーバーでエラーが発生しました", "しばらくしてから、もう一度お試しください")
+
+
+def for_viewer(request: Request, exc: KbError) -> KbError:
+    """``exc`` as the one asking may see it: a server-side error (5xx) keeps its detail for
+    logged-in instructors only; anyone else gets its status and code with a generic text."""
+    if exc.status_code < 500 or getattr(request.state, "user", None) is not None:
+        return exc
+    message, hint = _GENERIC.get(exc.status_code, _GENERIC_OTHER)
+    generic = KbError(message, hint=hint)
+    generic.status_code, generic.code = exc.status_code, exc.code
+    return generic
+
+
 def render_error(request: Request, exc: KbError) -> Response:
+    exc = for_viewer(request, exc)
     if _wants_json(request):
         return JSONResponse(error_payload(exc), status_code=exc.status_code)
     templates = getattr(request.app.state, "templates", None)
@@ -59,6 +80,8 @@ def render_error(request: Request, exc: KbError) -> Response:
 
 
 def install(app: FastAPI) -> None:
+    app.router.redirect_slashes = False  # web.errors._slash_redirect does it, relative
+
     @app.exception_handler(KbError)
     async def _kb_error(request: Request, exc: KbError) -> Response:
         return render_error(request, exc)
@@ -88,7 +111,34 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and (moved := _slash_redirect(request)) is not None:
+            return moved
         err = KbError(_TITLES.get(exc.status_code, str(exc.detail)))
         err.status_code = exc.status_code
         err.code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return render_error(request, err)
+
+
+def _slash_redirect(request: Request) -> Response | None:
+    """The path with or without its trailing slash, when that one has a route: a redirect
+    with a relative ``Location`` (Starlette's own built an absolute URL from the Host
+    header, so a forged Host was sent back as the place to go; it is switched off in
+    ``install``)."""
+    from starlette.routing import Match
+
+    path = request.url.path
+    if path == "/" or request.method not in ("GET", "HEAD"):
+        return None
+    other = path.rstrip("/") if path.endswith("/") else path + "/"
+    if not other or other.startswith("//"):  # never a scheme-relative URL (another host)
+        return None
+    routes = request.app.router.routes
+    if any(route.matches(request.scope)[0] != Match.NONE for route in routes):
+        return None  # the path has a route (a 404 of its own, e.g. a missing static file)
+    scope = {**request.scope, "path": other}
+    if not any(route.matches(scope)[0] != Match.NONE for route in routes):
+        return None
+    target = quote(other, safe="/:@!$&'()*+,;=-._~") + (
+        f"?{request.url.query}" if request.url.query else ""
+    )
+    return RedirectResponse(target, status_code=307)

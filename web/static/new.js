@@ -49,7 +49,19 @@
       },
       body: JSON.stringify(payload()),
     });
-    if (mine !== seq || !res.ok) return;
+    if (mine !== seq) return;
+    if (res.status >= 400 && res.status < 500) {
+      // a draft the form cannot even build (e.g. a slug too long for a file name)
+      const body = await res.json().catch(() => null);
+      if (!body || !body.error) return;
+      const li = document.createElement("li");
+      li.className = "error";
+      li.dataset.field = body.error.field || "";
+      li.textContent = body.error.message + (body.error.hint ? `（${body.error.hint}）` : "");
+      list.replaceChildren(li);
+      return;
+    }
+    if (!res.ok) return;
     show(await res.json());
   }
 
