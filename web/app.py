@@ -10,7 +10,7 @@ from fastapi.templating import Jinja2Templates
 
 from kb import __version__
 from kb.config import Settings, load_settings
-from web import errors
+from web import apidocs, errors
 from web.deps import Services
 from web.routes import api, cases, new, search, stats, themes
 from web.security import protect
@@ -24,9 +24,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="kb 事例データバンク",
         version=__version__,
         description="中小企業組合の事例検索 API",
+        docs_url=None,  # web.apidocs serves /docs without a CDN
+        redoc_url=None,
     )
     app.state.services = Services.create(settings)
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    apidocs.install(app)  # /docs and /static/swagger-ui/…: before the /static mount
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     errors.install(app)
     app.include_router(api.router)
