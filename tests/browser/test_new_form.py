@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -16,9 +17,6 @@ from tests.conftest import ContentTree, browser_login, temp_accounts
 from web.app import create_app
 
 pytestmark = pytest.mark.browser
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 
 
 @pytest.fixture
@@ -30,17 +28,15 @@ def new_form_url(content: ContentTree) -> Iterator[str]:
 
 
 @pytest.fixture
-def page(new_form_url: str) -> Iterator[object]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM.exists():
-        pytest.skip("no /usr/bin/chromium (apt-get install chromium)")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(accept_downloads=True)
-        page.goto(new_form_url)
-        browser_login(page)
-        yield page
-        browser.close()
+def page(browser: Any, new_form_url: str) -> Iterator[Any]:
+    # the session's browser (tests/browser/conftest.py): a second sync_playwright() cannot
+    # start while that one runs, whichever browser test comes first
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    page.goto(new_form_url)
+    browser_login(page)
+    yield page
+    context.close()
 
 
 def fill(page: object, year: str) -> None:
