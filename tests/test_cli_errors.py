@@ -42,6 +42,8 @@ COMMANDS: dict[str, tuple[list[str], str, str | None]] = {
     "meili start": ([], DECLINES, None),  # an external Meilisearch is not kb's to start
     "meili stop": ([], DECLINES, None),
     "meili status": ([], DECLINES, None),
+    "stats": ([], NEEDS_MEILI, None),
+    "stats --from-files": (["--from-files"], WORKS, None),
     "user add": (["yamada", "--password-stdin"], WORKS, TEST_PASSWORD + "\n"),
     "user list": ([], WORKS, None),
     "user passwd": (["nobody", "--password-stdin"], DECLINES, TEST_PASSWORD + "\n"),
