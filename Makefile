@@ -41,9 +41,10 @@ format: setup
 
 # Benchmarks (docs/BENCHMARKS.md): 2,000 and 20,000 cases; bench-large adds 100,000.
 BENCH_SIZES ?= 2000,20000
+BENCH_FILES ?= 2000
 bench: setup
 	command -v wrk >/dev/null || apt-get install -y wrk
-	$(PY) -m bench.run --sizes $(BENCH_SIZES) --command "make bench BENCH_SIZES=$(BENCH_SIZES)"
+	$(PY) -m bench.run --sizes $(BENCH_SIZES) --files $(BENCH_FILES) --command "make bench BENCH_SIZES=$(BENCH_SIZES) BENCH_FILES=$(BENCH_FILES)"
 
 bench-large: setup
 	command -v wrk >/dev/null || apt-get install -y wrk

@@ -220,6 +220,10 @@ def write_report(data: dict[str, Any], out: Path) -> str:
             "suggestions) and the Jinja2 rendering (bench/web_latency.py).",
             "",
         ]
+    if data.get("files"):
+        from bench.files import section
+
+        parts += section(data["files"])
     out.parent.mkdir(parents=True, exist_ok=True)
     png = out.with_name("benchmarks.png")
     if plot(data, png):

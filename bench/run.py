@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import latency, relevance
+from bench import files, latency, relevance
 from bench.common import BENCH_DATA, ROOT, env_for, median, median_dict, meili_pid, peak_rss_mib
 from bench.common import settings as bench_settings
 from bench.report import write_report
@@ -155,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     # production layout (docs/DEPLOY.md): two app workers per core
     ap.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--files", type=int, default=0,
+                    help="electronic files to import and index (bench/files.py); 0: skip")  # fmt: skip
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "BENCHMARKS.md")
     ap.add_argument("--command", help="command shown in the report (default: this one)")
     ap.add_argument(
@@ -175,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         old = json.loads(previous.read_text(encoding="utf-8"))
         for key in ("rebuild", "check", "check_rss", "latency"):
             data[key] = {int(k): v for k, v in old.get(key, {}).items()}
-        for key in ("incremental", "relevance", "search_page"):
+        for key in ("incremental", "relevance", "search_page", "files"):
             if key in old:
                 data[key] = old[key]
         data["history"] = old.get("history", [])
@@ -209,6 +211,9 @@ def main(argv: list[str] | None = None) -> int:
                     s, queries, workers=args.workers, concurrency=conc,
                     seconds=args.seconds, runs=args.runs,
                 )  # fmt: skip
+        if args.files:
+            print(f"[bench] {args.files} electronic files: import, index", file=sys.stderr)
+            data["files"] = files.measure(args.files, args.seed)
         if not (args.merge and "search_page" in data):
             print("[bench] search page", file=sys.stderr)
             data["search_page"] = search_page(args.runs)

@@ -23,6 +23,7 @@ from indexer.documents import Analyzer
 from indexer.settings import differs
 from indexer.stream import Streamed, stream
 from kb import meili, meili_server
+from kb.attachments import AttachmentTexts
 from kb.cache import CachedCase, IndexState
 from kb.case import Case
 from kb.config import Settings
@@ -242,7 +243,13 @@ class Builder:
             with contextlib.suppress(IndexingError, SearchUnavailable, MeilisearchError):
                 self._wait(self.client.delete_index(tmp))
         self._record(hashes)
+        self._save_attachments()
         return IndexReport(added=count, rebuilt=True, seconds=time.perf_counter() - start)
+
+    def _save_attachments(self) -> None:
+        """Remember the attachments' hashes (their text is cached as it is extracted)."""
+        if self.analyzer.attachments is not None:
+            self.analyzer.attachments.save()
 
     def _stale_builds(self) -> list[str]:
         try:
@@ -315,6 +322,7 @@ class Builder:
             report.removed = len(gone)
         if self.state is not None and (changed or gone or not recorded):
             self._record(hashes)
+        self._save_attachments()
         report.seconds = time.perf_counter() - start
         return report
 
@@ -323,4 +331,5 @@ def open_builder(settings: Settings, taxonomy: Taxonomy) -> Builder:
     """A Builder on the configured Meilisearch (started if managed), recording its state."""
     conn = meili_server.ensure(settings)
     state = IndexState(settings.data_dir, conn.url, settings.index_name)
-    return Builder(settings, conn, Analyzer.create(taxonomy), state)
+    texts = AttachmentTexts(settings.data_dir, settings.content_dir, settings.max_document_bytes)
+    return Builder(settings, conn, Analyzer.create(taxonomy, attachments=texts), state)

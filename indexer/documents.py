@@ -18,6 +18,7 @@ from functools import cached_property
 from typing import Any, Protocol
 
 from kb import normalize
+from kb.attachments import AttachmentTexts
 from kb.case import Case
 from kb.normalize import Normalizer, Unit, sentences
 from kb.publishing import WITHHELD, reasons
@@ -26,12 +27,18 @@ from kb.stats import electronic_files
 from kb.taxonomy import Taxonomy
 from kb.thesaurus import Thesaurus, build_thesaurus, theme_concepts
 
-DOC_VERSION = "6"  # bump when the document shape changes
+DOC_VERSION = "7"  # bump when the document shape changes
 
 
 class HasDigest(Protocol):
     @property
     def digest(self) -> str: ...
+
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def attachments(self) -> list[str] | tuple[str, ...]: ...
 
 
 @dataclass
@@ -43,9 +50,16 @@ class Analyzer:
     thesaurus: Thesaurus
     theme_concept: dict[str, str]
     fingerprint: str
+    # reads the attachments' text (kb index); None: attachments are not searched (queries)
+    attachments: AttachmentTexts | None = None
 
     @classmethod
-    def create(cls, taxonomy: Taxonomy, normalizer: Normalizer | None = None) -> Analyzer:
+    def create(
+        cls,
+        taxonomy: Taxonomy,
+        normalizer: Normalizer | None = None,
+        attachments: AttachmentTexts | None = None,
+    ) -> Analyzer:
         normalizer = normalizer or normalize.get_normalizer()
         thesaurus = build_thesaurus(taxonomy, normalizer)
         fingerprint = "/".join((normalize.VERSION, DOC_VERSION, thesaurus.digest, taxonomy.digest))
@@ -55,6 +69,7 @@ class Analyzer:
             thesaurus,
             theme_concepts(taxonomy, thesaurus, normalizer),
             fingerprint,
+            attachments,
         )
 
     @cached_property
@@ -107,7 +122,37 @@ class Analyzer:
     def doc_hash(self, case: Case | HasDigest) -> str:
         """The hash a document is stored with: the file's digest under this analyzer (a
         cached case needs no unpickling for it)."""
-        return hashlib.sha256(f"{self.fingerprint}\n{case.digest}".encode()).hexdigest()[:32]
+        key = f"{self.fingerprint}\n{case.digest}"
+        if self.attachments is not None and case.attachments:
+            # an attachment changed without its case file: the document is sent again
+            key += "\n" + "\n".join(self.attachments.digests(case.source, case.attachments))
+        return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+    def attachment_fields(self, case: Case) -> dict[str, Any]:
+        """The text of the case's attachments as searchable fields: ``attach_text`` (every
+        page, one after the other), ``attach_n``/``attach_marks`` (as for the body) and
+        ``attach_pages``: ``[offset, file, page]`` where each page starts in ``attach_text``
+        (page 0: the file has no pages), which the snippet names."""
+        texts = self.attachments.of_case(case.source, case.attachments) if self.attachments else []
+        parts: list[str] = []
+        pages: list[list[Any]] = []
+        offset = 0
+        for att in texts:
+            for n, page in enumerate(att.pages, start=1):
+                if not page.strip():
+                    continue
+                pages.append([offset, att.rel, n if att.unit else 0, att.unit])
+                parts.append(page)
+                offset += len(page) + 1
+        text = "\n".join(parts)
+        attach_n, attach_marks = self.field_and_marks(text)
+        return {
+            "attach_text": text,
+            "attach_n": attach_n,
+            "attach_marks": attach_marks,
+            "attach_pages": pages,
+            "has_attach_text": bool(text),
+        }
 
     def document(self, case: Case) -> dict[str, Any]:
         """The document of ``case``; a public case with personal data is stored as internal,
@@ -162,6 +207,7 @@ class Analyzer:
             "org_n": self.line(case.organization or ""),
             "meta_n": f"{meta_n}\n{theme_tokens}",
             "hash": self.doc_hash(case),
+            **self.attachment_fields(case),
         }
 
     def documents(self, cases: Iterable[Case]) -> list[dict[str, Any]]:

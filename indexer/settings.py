@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 # Searchable, in ranking order (the "attribute" rule prefers earlier fields).
-SEARCHABLE = ["title_n", "tags_n", "summary_n", "body_n", "org_n", "meta_n"]
+SEARCHABLE = ["title_n", "tags_n", "summary_n", "body_n", "org_n", "meta_n", "attach_n"]
+# What a public search looks in: attachments are not published with their cases.
+PUBLIC_SEARCHABLE = [f for f in SEARCHABLE if f != "attach_n"]
 
 # Fields a filter may name; kb.search checks every value against the taxonomy.
 FILTERABLE = [
@@ -88,6 +90,7 @@ RETRIEVE = [
     "visibility",
     "summary_n",  # one normalized line per summary sentence and where its terms stand:
     "summary_marks",  # the snippet when no body sentence matches
+    "has_attach_text",  # whether ATTACHMENT may be asked for (a hit not matched in its body)
 ]
 
 # What a snippet is cut from, returned only for a search with words (five sixths of the
@@ -97,6 +100,11 @@ BODY = [
     "body_n",  # one normalized line per sentence: picks the snippet sentence
     "body_marks",  # where each of those terms stands in body_text: the highlight
 ]
+
+
+# The attachments' text and where its words stand, asked for (one more request) only for
+# the hits of a search with words whose body has none of them.
+ATTACHMENT = ["attach_text", "attach_n", "attach_marks", "attach_pages"]
 
 
 _UNORDERED = frozenset({"sortableAttributes", "filterableAttributes", "stopWords"})

@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 
 from kb import __version__
 from kb.case import Case
+from kb.casefiles import skipped_dir
 from kb.errors import ContentError
 
 Signature = tuple[int, int]  # size, mtime_ns
@@ -66,7 +67,7 @@ def scan(cases_dir: Path) -> dict[str, Signature | None]:
             except OSError:
                 is_dir = False
             if is_dir:
-                if not entry.is_symlink():
+                if not entry.is_symlink() and not skipped_dir(name):
                     walk(entry.path)
             elif name.endswith(".md"):
                 try:
@@ -88,13 +89,14 @@ class Entry(NamedTuple):
     digest: str
     source: str
     id_line: int | None
+    attachments: tuple[str, ...] = ()  # what the case lists: their digests go in its hash
 
 
 class CachedCase:
     """A validated case whose file is unchanged since it was cached: its id, digest and
     source at hand, the Case itself unpickled by ``load()`` only when it is needed."""
 
-    __slots__ = ("_cache", "digest", "id", "path", "source")
+    __slots__ = ("_cache", "attachments", "digest", "id", "path", "source")
 
     def __init__(self, cache: LoadCache, path: str, entry: Entry) -> None:
         self._cache = cache
@@ -102,6 +104,7 @@ class CachedCase:
         self.id = entry.id
         self.digest = entry.digest
         self.source = entry.source
+        self.attachments = entry.attachments
 
     def load(self) -> Case:
         return self._cache.case(self.path)
@@ -198,7 +201,9 @@ class LoadCache:
         if sig is None:
             return
         key = str(path)
-        self.entries[key] = Entry(sig, case.id, case.digest, case.source, case.lines.get("id"))
+        self.entries[key] = Entry(
+            sig, case.id, case.digest, case.source, case.lines.get("id"), tuple(case.attachments)
+        )
         self._new[key] = case
         self._dirty_shards.add(_shard_of(key))
         self.dirty = True

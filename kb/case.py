@@ -63,6 +63,23 @@ def _one_of(vocab: Vocabulary, value: Any, label: str) -> str:
     )
 
 
+# Fields `kb import` may leave for the editor to check (`imported.unsure`).
+UnsureField = Literal["title", "summary", "year", "themes", "prefecture"]
+
+
+class Imported(BaseModel):
+    """Where an imported case came from (`kb import`): the original's path as it was
+    imported and its content hash, so importing it again is recognised; ``unsure`` lists
+    the fields that could not be read from the document (`kb check` warns until the
+    editor has checked them and removed the list)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    file: Text
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    unsure: list[UnsureField] = Field(default_factory=list)
+
+
 class Case(BaseModel):
     """One case study (事例), Q&A (質疑応答) or guidance material (指導資料)."""
 
@@ -84,6 +101,7 @@ class Case(BaseModel):
     visibility: Literal["public", "internal"]
     attachments: list[Text] = Field(default_factory=list)
     featured: Annotated[bool, Field(strict=True)] = False
+    imported: Imported | None = None
 
     # filled by the loader, never by editors
     body: str = Field("", exclude=True)
@@ -204,6 +222,7 @@ _MESSAGES = {
     "date_from_datetime_parsing": "日付は YYYY-MM-DD で指定してください（例: 2024-03-15）",
     "literal_error": "public か internal のいずれかで指定してください",
     "bool_type": "true か false で指定してください",
+    "model_type": "file: と sha256: を持つ項目で指定してください",
 }
 
 

@@ -9,14 +9,23 @@ from pathlib import Path
 
 from kb.errors import ContentError
 
+# Folders holding attachments: a Markdown file there is an attached document, not a case.
+ATTACHMENTS_DIR = "attachments"
+
+
+def skipped_dir(name: str) -> bool:
+    """Whether a folder below cases/ is not searched for case files."""
+    return name.startswith((".", "_")) or name == ATTACHMENTS_DIR
+
 
 def case_files(cases_dir: Path) -> list[Path]:
-    """Every case file below ``cases_dir`` (``_`` or ``.`` prefixed names are skipped)."""
+    """Every case file below ``cases_dir`` (``_`` or ``.`` prefixed names and attachments
+    folders are skipped)."""
     if not cases_dir.is_dir():
         return []
     out: list[Path] = []
     for folder, dirs, files in os.walk(cases_dir):
-        dirs[:] = [d for d in dirs if not d.startswith((".", "_"))]
+        dirs[:] = [d for d in dirs if not skipped_dir(d)]
         out.extend(
             Path(folder, f) for f in files if f.endswith(".md") and not f.startswith((".", "_"))
         )
@@ -29,6 +38,12 @@ def display_path(path: Path, root: Path) -> str:
         return str(path.resolve().relative_to(root.resolve().parent))
     except ValueError:
         return str(path)
+
+
+def source_file(source: str, content_dir: Path) -> Path:
+    """The file of a case from its shown path (``display_path``'s inverse)."""
+    path = Path(source)
+    return path if path.is_absolute() else content_dir.resolve().parent / path
 
 
 def read_text(path: Path, shown: str, max_bytes: int) -> str:

@@ -90,6 +90,7 @@ class _Commands(click.Group):
         "meili": ("kb.meili_cli", None),
         "search": ("kb.search_cli", None),
         "stats": ("kb.stats_cli", None),
+        "import": ("kb.import_cli", None),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -65,6 +65,13 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("KB_MAX_FILE_BYTES", "max_file_bytes"),
         description="Largest case file accepted, in bytes.",
     )
+    max_document_bytes: int = Field(
+        30_000_000,
+        gt=0,
+        validation_alias=AliasChoices("KB_MAX_DOCUMENT_BYTES", "max_document_bytes"),
+        description="Largest document file (PDF, Word, Excel, PowerPoint, text, HTML) "
+        "`kb import` takes in and `kb index` reads the text of as an attachment, in bytes.",
+    )
     host: str = Field(
         "127.0.0.1",
         validation_alias=AliasChoices("KB_HOST", "host"),

@@ -120,3 +120,9 @@ class MeiliSetupError(KbError):
     """The managed Meilisearch could not be installed, verified, started or stopped."""
 
     code = "meili_error"
+
+
+class ExtractionError(ContentError):
+    """The text of a document file (PDF, Office, text) cannot be taken out."""
+
+    code = "extraction_error"

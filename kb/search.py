@@ -14,13 +14,20 @@ from typing import Any, NamedTuple, TypedDict, Unpack
 import meilisearch
 
 from indexer.documents import Analyzer
-from indexer.settings import BODY, FACETS, MAX_TOTAL_HITS, RETRIEVE
+from indexer.settings import (
+    ATTACHMENT,
+    BODY,
+    FACETS,
+    MAX_TOTAL_HITS,
+    PUBLIC_SEARCHABLE,
+    RETRIEVE,
+)
 from kb.case import ID_PATTERN
 from kb.errors import NotFoundError, QueryError
 from kb.filters import Filters, parse_filters, quote
 from kb.meili_http import AsyncSearchClient, SearchClient
 from kb.query import Query, parse_query
-from kb.snippet import snippet
+from kb.snippet import attachment_snippet, body_matches, snippet
 
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000  # hits a search may skip
@@ -122,6 +129,25 @@ class Searcher:
             q, filters, limit=limit, offset=offset, sort=sort, public_only=public_only,
             facets=facets,
         )  # fmt: skip
+        # hits whose words are not in the body: their attachments' text, in one more request
+        need = [
+            h["id"]
+            for h in found.result["hits"]
+            if h.get("has_attach_text") and not public_only and not body_matches(h, found.query)
+        ]
+        if need:
+            ids = ", ".join(quote(i) for i in need)
+            more = yield (
+                "",
+                {
+                    "filter": [f"id IN [{ids}]"],
+                    "limit": len(need),
+                    "attributesToRetrieve": ["id", *ATTACHMENT],
+                },
+            )
+            by_id = {h["id"]: h for h in more["hits"]}
+            for h in found.result["hits"]:
+                h.update(by_id.get(h["id"], {}))
         return self._shape(found, limit, offset, sort)
 
     def _find(
@@ -156,6 +182,8 @@ class Searcher:
         }
         if facets:
             params["facets"] = FACETS
+        if public_only:  # attachments are for instructors: the public never searches them
+            params["attributesToSearchOn"] = PUBLIC_SEARCHABLE
         sort_rules = SORTS["newest"] if query.empty and sort == "relevance" else SORTS[sort]
         if sort_rules:
             params["sort"] = sort_rules
@@ -225,6 +253,7 @@ class Searcher:
         query, filters, result, relaxed = found.query, found.filters, found.result, found.relaxed
         hits = []
         for hit in result["hits"]:
+            attached = None if body_matches(hit, query) else attachment_snippet(hit, query)
             hits.append(
                 {
                     "id": hit["id"],
@@ -239,6 +268,8 @@ class Searcher:
                     "organization_type": hit.get("organization_type"),
                     "industry": hit.get("industry"),
                     "published": hit.get("published"),
+                    # where the words were found when only an attachment has them
+                    "attachment": attached[1] if attached else None,
                 }
             )
         return {
@@ -276,4 +307,5 @@ class Searcher:
         }
 
 
-_INTERNAL_KEYS = {"hash"}
+# stored for searching and snippets, not part of a case as pages and the API show it
+_INTERNAL_KEYS = {"hash", "has_attach_text", *ATTACHMENT}

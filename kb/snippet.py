@@ -125,6 +125,41 @@ def best_line(text: str, query: Query) -> int | None:
     return min(line for line, score in scores.items() if score == top)
 
 
+def body_matches(hit: dict[str, Any], query: Query) -> bool:
+    """Whether a hit's body has a sentence with one of the query's terms."""
+    return not query.empty and best_line(hit.get("body_n") or "", query) is not None
+
+
+def attachment_snippet(hit: dict[str, Any], query: Query) -> tuple[str, dict[str, Any]] | None:
+    """The attachment sentence matching the most query terms, highlighted and prefixed with
+    the file (and page) it comes from, and that place as ``{"file", "page", "unit"}``; None when
+    no attachment sentence matches (or none was retrieved)."""
+    text, lines = hit.get("attach_text") or "", hit.get("attach_n") or ""
+    marks = hit.get("attach_marks")
+    if not text or query.empty or not isinstance(marks, str):
+        return None
+    best = best_line(lines, query)
+    mlines = marks.split("\n")
+    if best is None or best >= len(mlines):
+        return None
+    found = marked(lines.split("\n")[best], mlines[best], query)
+    if found is None:
+        return None
+    a, b = _pair(mlines[best].split(" ", 1)[0])
+    raw = text[a:b]
+    shift = a + len(raw) - len(raw.lstrip())
+    where: dict[str, Any] = {"file": "", "page": 0, "unit": ""}
+    for offset, rel, page, *rest in hit.get("attach_pages") or []:
+        if offset > a:
+            break
+        where = {"file": rel, "page": page, "unit": rest[0] if rest else ""}
+    name = str(where["file"]).rsplit("/", 1)[-1]
+    page = f" {where['page']}{where['unit']}" if where["page"] else ""
+    label = f"［添付ファイル {name}{page}］ "
+    body = render(raw.strip(), [(x - shift, y - shift) for x, y in found], MAX_CHARS)
+    return escape(label) + body, where
+
+
 def snippet(hit: dict[str, Any], query: Query, analyzer: Analyzer) -> str:
     """The body sentence matching the most query terms, highlighted; else the summary.
 
@@ -145,6 +180,9 @@ def snippet(hit: dict[str, Any], query: Query, analyzer: Analyzer) -> str:
             if best < len(spans_):
                 a, b = spans_[best]
                 return highlight(body[a:b].strip(), query, analyzer, MAX_CHARS)
+    attached = attachment_snippet(hit, query)
+    if attached is not None:
+        return attached[0]
     summary = hit.get("summary") or ""
     marks = hit.get("summary_marks")
     if query.empty or not summary:

@@ -67,3 +67,21 @@ def test_bench_run_end_to_end_at_tiny_size(tmp_path):
     assert "recall@10" in done.stdout or "Full rebuild" in done.stdout
     results = yaml.safe_load((tmp_path / "bench" / "results.json").read_text(encoding="utf-8"))
     assert results["rebuild"]["25"]["cases"] == 25
+
+
+def test_electronic_files_bench_at_tiny_size(tmp_path, meili_data):
+    """bench/files.py end to end on 8 files (two of each type) in a temp dir."""
+    from bench import files
+
+    result = files.measure(8, seed=3, root=meili_data)
+    assert {k: v["files"] for k, v in result["import"].items()} == {
+        "pdf": 2, "docx": 2, "xlsx": 2, "pptx": 2,
+    }  # fmt: skip
+    assert result["probe_top"].endswith("-doc-00007")  # the last file's unique word finds it
+    report = tmp_path / "BENCHMARKS.md"
+    report.write_text("# Benchmarks\n\n## 5. x\n\n## Findings (hand-written)\n", encoding="utf-8")
+    files.replace_section(report, result)
+    files.replace_section(report, result)  # replaced, not added twice
+    text = report.read_text(encoding="utf-8")
+    assert text.count("## 6. Electronic files (8 generated") == 1
+    assert text.index("## 6.") < text.index("## Findings")

@@ -68,6 +68,18 @@ def test_material_section_with_suffix_counts(content: ContentTree) -> None:
     assert messages(check(content)[1]) == []
 
 
+def test_material_sections_are_one_warning_and_an_error_under_strict(content: ContentTree) -> None:
+    body = "## 概要\n資料の内容。\n\n表やスライドの文字。\n"
+    content.add("zenkoku-2023-material-y", body, kind="material", prefecture="全国")
+    code, findings = check(content)
+    assert code == 0  # imported material is accepted as it is
+    (finding,) = [f for f in findings if f["check"] == "structure"]
+    assert finding["severity"] == "warning"
+    assert finding["message"] == "見出し「## ポイント」「## 進め方」「## 参考」がありません"
+    code, findings = check(content, "--strict")
+    assert code == 1 and [f["severity"] for f in findings if f["check"] == "structure"] == ["error"]
+
+
 def test_section_with_only_a_comment_is_empty(content: ContentTree) -> None:
     content.add("aichi-2023-empty", CASE_BODY.replace("成果が出た。", "<!-- 数字で書く -->"))
     code, findings = check(content)

@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 
+from kb.attachments import AttachmentTexts
 from kb.case import Case
 from kb.casefiles import case_files, display_path, read_text, select_files
+from kb.checks.attachments import check_attachments
 from kb.checks.duplicates import Shingles, near_duplicates, shingles
 from kb.checks.finding import Finding
 from kb.checks.invisible import check_invisible
@@ -80,7 +82,21 @@ def _body_checks(case: Case, path: Path, settings: Settings) -> list[Finding]:
     if case.visibility == "public":
         out.extend(check_personal(lines, shown=case.source))
     out.extend(check_invisible(lines, shown=case.source, fields=case.lines, body_line=body_line))
+    if case.attachments or case.imported is not None:
+        out.extend(check_attachments(case, _texts(settings)))
     return out
+
+
+_attachment_texts: dict[tuple[Path, Path, int], AttachmentTexts] = {}
+
+
+def _texts(settings: Settings) -> AttachmentTexts:
+    """One reader of attachment texts per process and content tree (its hash record is
+    read once; extracted texts are shared through the cache folder)."""
+    key = (settings.data_dir, settings.content_dir, settings.max_document_bytes)
+    if key not in _attachment_texts:
+        _attachment_texts[key] = AttachmentTexts(*key)
+    return _attachment_texts[key]
 
 
 @dataclass

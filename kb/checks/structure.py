@@ -16,7 +16,7 @@ from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 
-from kb.checks.finding import Finding
+from kb.checks.finding import Finding, Severity
 from kb.render import strip_comments
 
 SECTIONS: dict[str, tuple[str, ...]] = {
@@ -24,6 +24,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "qa": ("質問", "回答"),
     "material": ("概要", "ポイント", "進め方", "参考"),
 }
+ADVISORY_SECTIONS = frozenset({"material"})  # kinds whose missing sections are warnings
 SECTION_LEVEL = 2
 PLACEHOLDER = "（ここに記入）"
 
@@ -106,12 +107,18 @@ def check_structure(
         previous = max(h.level, 1)
 
     required = SECTIONS.get(kind, ())
+    # imported material (kb import) is whatever the document says: its sections are advice
+    severity: Severity = "warning" if kind in ADVISORY_SECTIONS else "error"
+    missing: list[str] = []  # advisory sections: one warning names them all
     for name in required:
         found = [h for h in heads if _section_name(h.text, (name,))]
         top = [h for h in found if h.level == SECTION_LEVEL]
+        if not found and severity == "warning":
+            missing.append(name)
+            continue
         if not found:
             out.append(Finding(
-                "error", CHECK, f"必須の見出し「## {name}」がありません",
+                severity, CHECK, f"必須の見出し「## {name}」がありません",
                 shown, body_line, None, "body",
                 f"種別 {kind} の本文には ## {' / ## '.join(required)} の見出しが必要です",
             ))  # fmt: skip
@@ -119,7 +126,7 @@ def check_structure(
         if not top:
             h = found[0]
             out.append(Finding(
-                "error", CHECK, f"見出し「{h.text}」は ## の見出しにしてください",
+                severity, CHECK, f"見出し「{h.text}」は ## の見出しにしてください",
                 shown, at(h.line), None, "body",
                 f"行頭を「## {h.text}」にしてください",
             ))  # fmt: skip
@@ -130,7 +137,7 @@ def check_structure(
         text = strip_comments(section).strip()
         if not text:
             out.append(Finding(
-                "error", CHECK, f"「{h.text}」の本文が空です",
+                severity, CHECK, f"「{h.text}」の本文が空です",
                 shown, at(h.line), None, "body", "見出しの下に内容を書いてください",
             ))  # fmt: skip
         elif PLACEHOLDER in text:
@@ -142,6 +149,13 @@ def check_structure(
                 shown, at(h.end + offset), None, "body",
                 f"「{PLACEHOLDER}」を消して内容を書いてください",
             ))  # fmt: skip
+    if missing:
+        out.append(Finding(
+            "warning", CHECK, f"見出し「## {'」「## '.join(missing)}」がありません",
+            shown, body_line, None, "body",
+            f"種別 {kind} の本文は ## {' / ## '.join(required)} の見出しで整理することを勧めます"
+            "（取り込んだ資料はそのままでも検索できます）",
+        ))  # fmt: skip
     out.extend(_links(lines, path, shown, body_line, content_dir, max_image_bytes))
     return out
 

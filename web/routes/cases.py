@@ -10,6 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response
 
+from kb.casefiles import source_file
 from kb.errors import NotFoundError
 from kb.related import related
 from kb.render import to_html
@@ -34,8 +35,7 @@ _TYPE_LABELS = {
 
 def case_file(svc: Services, doc: dict[str, Any]) -> Path:
     """The case's Markdown file on disk (``source`` is relative to the content folder's parent)."""
-    source = Path(str(doc.get("source", "")))
-    return source if source.is_absolute() else svc.settings.content_dir.resolve().parent / source
+    return source_file(str(doc.get("source", "")), svc.settings.content_dir)
 
 
 def attachment_path(svc: Services, doc: dict[str, Any], rel: str) -> Path:
