@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[list[str], str, str | None]] = {
     "serve": ([], WORKS, None),  # starts (web.server.run stubbed) and warns: 503s until back
     "preview": (["{case}"], WORKS, None),  # uvicorn.run stubbed
     "new": (NEW.split(), WORKS, None),
+    "import": (["{case}", "--dry-run"], WORKS, None),  # reads and converts: no Meilisearch
     "build-site": (["--out", "{tmp}/site"], WORKS, None),
     "bench corpus": (["--count", "3", "--out", "{tmp}/corpus"], WORKS, None),
     "meili install": ([], WORKS, None),
