@@ -201,10 +201,10 @@ class IndexLock:
     def _won(self, generation: int, older: dict[int, Any]) -> None:
         self.generation = generation
         self.lost.clear()
-        for old in older:  # the generations before ours: their holders are gone
+        for old in older:  # the generations before ours: their holders are gone (rare)
             try:
-                self.client.delete_index(self._name(old))
-            except MeilisearchError as exc:
+                self._wait(self.client.delete_index(self._name(old)))
+            except (KbError, MeilisearchError) as exc:
                 log.warning("古いロック %s を消せません: %s", self._name(old), exc)
         self._stop.clear()
         self._beat = threading.Thread(target=self._renewing, name="kb-index-lock", daemon=True)
