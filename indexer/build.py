@@ -2,15 +2,22 @@
 incremental sync that sends only added/changed documents (by content hash) and
 removes deleted ones. Every Meilisearch task is awaited; a failed task is an
 error naming the document, and a failed rebuild leaves the old index serving.
+
+One writer at a time: both hold the index lock (indexer.lock) from start to end. An
+invalid case file does not stop the others: the index keeps its last good version (a
+rebuild carries it over from the live index), withdrawn (visibility internal) unless the
+file still clearly says public. A rebuild is swapped in only after the build index's
+document count and settings are read back and found to be what was sent.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -18,16 +25,19 @@ from pathlib import Path
 from typing import Any
 
 from meilisearch.errors import MeilisearchApiError, MeilisearchError
+from requests import RequestException
 
 from indexer.documents import Analyzer
+from indexer.lock import IndexLock
 from indexer.settings import differs
 from indexer.stream import Streamed, stream
 from kb import meili, meili_server
 from kb.attachments import AttachmentTexts
 from kb.cache import CachedCase, IndexState
-from kb.case import Case
+from kb.case import ID_PATTERN, Case
+from kb.casefiles import Broken
 from kb.config import Settings
-from kb.errors import ContentErrors, IndexingError, SearchUnavailable
+from kb.errors import IndexingError, SearchUnavailable
 from kb.taxonomy import Taxonomy
 
 BATCH = 500  # documents per Meilisearch task
@@ -35,6 +45,8 @@ PARALLEL_MIN = 400  # below this, normalizing in-process is faster than starting
 WORK_CHUNK = 50  # cases per worker task
 IN_FLIGHT = 8  # Meilisearch tasks enqueued but not yet awaited
 BUILD_SUFFIX = "__build_"
+WITHDRAWN = "withdrawn"  # the hash of a kept version made internal: sent again once fixed
+_ID = re.compile(ID_PATTERN)
 
 Progress = Callable[[int], None]
 Item = Case | CachedCase  # a case to index; CachedCase is unpickled only when sent
@@ -53,6 +65,9 @@ class IndexReport:
     unchanged: int = 0
     seconds: float = 0.0
     rebuilt: bool = False
+    kept: int = 0  # invalid files whose last good version stays in the index
+    withdrawn: int = 0  # ... of which the version was made internal now
+    problems: int = 0  # problems found in the content (set by the caller)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -115,6 +130,9 @@ class Builder:
         conn: meili.Connection,
         analyzer: Analyzer,
         state: IndexState | None = None,
+        *,
+        wait_s: float | None = None,
+        on_wait: Callable[[str], None] | None = None,
     ) -> None:
         self.state = state
         self.settings = settings
@@ -123,8 +141,38 @@ class Builder:
         self.name = settings.index_name
         self.timeout = settings.meili_timeout_s
         self.streamed: Streamed | None = None  # what the last rebuild_files found
+        self.lock = IndexLock(
+            self.client,
+            self.name,
+            lease_s=settings.index_lock_lease_s,
+            wait_s=settings.index_lock_wait_s if wait_s is None else wait_s,
+            timeout_s=self.timeout,
+            on_wait=on_wait,
+        )
 
     # -- helpers -----------------------------------------------------------
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Hold the index lock (once, however deeply nested) and turn the client's errors
+        (Meilisearch gone mid-way) into SearchUnavailable."""
+        try:
+            if self.lock.held:
+                yield
+            else:
+                with self.lock:
+                    yield
+        except MeilisearchApiError as exc:
+            raise SearchUnavailable(
+                f"Meilisearch がエラーを返しました: {exc.message}",
+                hint="`kb meili status` で確認してください。索引は前の状態のまま使われています",
+            ) from exc
+        except (MeilisearchError, RequestException) as exc:
+            raise SearchUnavailable(
+                f"Meilisearch との接続が切れました: {exc}",
+                hint="`kb meili status` で確認し、起動してから kb index をもう一度実行してください。"
+                "索引は前の状態のまま使われています",
+            ) from exc
+
     def _wait(self, task: Any) -> Any:
         return meili.wait_task(self.client, task.task_uid, self.timeout)
 
@@ -189,54 +237,86 @@ class Builder:
                 )
         return exc
 
+    def _fetch(
+        self, name: str, ids: Iterable[str], fields: list[str] | None
+    ) -> list[dict[str, Any]]:
+        """The documents of ``ids`` (valid slugs only) in index ``name``: one request per
+        1,000 ids; one per id if the index cannot filter on id (settings lost)."""
+        wanted = sorted(i for i in set(ids) if _ID.match(i))
+        index = self.client.index(name)
+        out: list[dict[str, Any]] = []
+        for i in range(0, len(wanted), 1000):
+            part = wanted[i : i + 1000]
+            params: dict[str, Any] = {"filter": "id IN [" + ", ".join(f'"{x}"' for x in part) + "]"}
+            params["limit"] = len(part)
+            if fields:
+                params["fields"] = fields
+            try:
+                out.extend(dict(d) for d in index.get_documents(params).results)
+            except MeilisearchApiError:
+                for x in part:
+                    with contextlib.suppress(MeilisearchApiError):
+                        out.append(
+                            dict(index.get_document(x, {"fields": fields} if fields else None))
+                        )
+        return out
+
     # -- public --------------------------------------------------------------
-    def rebuild(self, items: Sequence[Item], progress: Progress | None = None) -> IndexReport:
+    def rebuild(
+        self,
+        items: Sequence[Item],
+        progress: Progress | None = None,
+        broken: Sequence[Broken] = (),
+    ) -> IndexReport:
         """Build every case into a fresh index, then swap it in atomically."""
         cases = full(items)
         hashes = {c.id: self.analyzer.doc_hash(c) for c in cases}
-        return self._rebuild(documents(self.analyzer, cases), lambda: hashes, progress)
+        with self._writing():
+            return self._rebuild(
+                documents(self.analyzer, cases), lambda: (hashes, broken), progress
+            )
 
     def rebuild_files(
         self, files: list[Path], taxonomy: Taxonomy, progress: Progress | None = None
     ) -> IndexReport:
         """``rebuild`` straight from the case files, streamed (indexer.stream): memory stays
-        flat however many cases there are. Raises ContentErrors with every problem found,
-        before the swap, so the live index keeps serving."""
+        flat however many cases there are. The problems found are in ``self.streamed``:
+        invalid files are carried over from the live index (or withdrawn) as in a sync."""
         out = Streamed()
         self.streamed = out
-        batches = stream(
-            files, self.settings.content_dir, taxonomy, self.analyzer,
-            self.settings.max_file_bytes, out, BATCH,
-        )  # fmt: skip
-
-        def finish() -> dict[str, str]:
-            if out.errors:
-                raise ContentErrors(out.errors)
-            return out.hashes
-
-        return self._rebuild(batches, finish, progress)
+        with self._writing():
+            batches = stream(
+                files, self.settings.content_dir, taxonomy, self.analyzer,
+                self.settings.max_file_bytes, out, BATCH,
+            )  # fmt: skip
+            return self._rebuild(batches, lambda: (out.hashes, out.broken), progress)
 
     def _rebuild(
         self,
         batches: Iterator[list[dict[str, Any]]],
-        finish: Callable[[], dict[str, str]],
+        finish: Callable[[], tuple[dict[str, str], Sequence[Broken]]],
         progress: Progress | None,
     ) -> IndexReport:
-        """Send ``batches`` into a fresh index; ``finish`` (id -> hash, or raise) decides
-        whether it is swapped in."""
+        """Send ``batches`` into a fresh index; ``finish`` gives id -> hash of what was sent
+        and the invalid files, whose last good versions are carried over."""
         start = time.perf_counter()
         if self.state is not None:
             self.state.forget()
-        for idx in self._stale_builds():
+        for idx in self._stale_builds():  # we hold the lock: their writers are gone
             self._wait(self.client.delete_index(idx))
-        tmp = f"{self.name}{BUILD_SUFFIX}{int(time.time() * 1000)}"
+        tmp = f"{self.name}{BUILD_SUFFIX}{self.lock.generation or 0}_{int(time.time() * 1000)}"
         self._create(tmp)
+        report = IndexReport(rebuilt=True)
         try:
             self.apply_settings(tmp)
             count = self._send(tmp, batches, progress)
-            hashes = finish()
+            hashes, broken = finish()
+            carried = self._carry(tmp, broken, hashes, report)
+            self._verify(tmp, count + len(carried))
+            hashes = {**hashes, **carried}
             if not self._exists(self.name):
                 self._create(self.name)
+            self.lock.verify()  # still ours: nobody else wrote meanwhile
             self._wait(self.client.swap_indexes([{"indexes": [self.name, tmp]}]))
         finally:
             # after the swap, tmp holds the old index; before it, the failed build
@@ -244,7 +324,43 @@ class Builder:
                 self._wait(self.client.delete_index(tmp))
         self._record(hashes)
         self._save_attachments()
-        return IndexReport(added=count, rebuilt=True, seconds=time.perf_counter() - start)
+        report.added = count
+        report.seconds = time.perf_counter() - start
+        return report
+
+    def _carry(
+        self, tmp: str, broken: Sequence[Broken], valid: dict[str, str], report: IndexReport
+    ) -> dict[str, str]:
+        """Copy the live version of each invalid file's case into ``tmp`` (withdrawn unless
+        the file still says public); id -> hash of what was copied."""
+        public: dict[str, bool] = {}
+        for b in broken:
+            if b.id not in valid:
+                public[b.id] = public.get(b.id, True) and b.public
+        if not public or not self._exists(self.name):
+            return {}
+        docs = self._fetch(self.name, public, None)
+        for doc in docs:
+            if not public[doc["id"]] and doc.get("visibility") != "internal":
+                doc["visibility"], doc["hash"] = "internal", WITHDRAWN
+                report.withdrawn += 1
+        report.kept = len(docs)
+        self._send(tmp, iter([docs]), None)
+        return {str(d["id"]): str(d.get("hash", "")) for d in docs}
+
+    def _verify(self, tmp: str, expected: int) -> None:
+        """Refuse to swap in a build whose size or settings are not what was sent."""
+        index = self.client.index(tmp)
+        have = int(index.get_stats().number_of_documents)
+        change = differs(index.get_settings())
+        if have != expected or change:
+            raise IndexingError(
+                f"作成した索引が送った内容と一致しません（文書 {have} 件／送信 {expected} 件"
+                + (f"、設定の違い: {', '.join(sorted(change))}" if change else "")
+                + "）",
+                hint="索引は差し替えていません。前の索引がそのまま使われています。"
+                "kb index --rebuild をもう一度実行してください",
+            )
 
     def _save_attachments(self) -> None:
         """Remember the attachments' hashes (their text is cached as it is extracted)."""
@@ -290,10 +406,27 @@ class Builder:
         if self.state is not None:
             self.state.save(self._version(), hashes)
 
-    def sync(self, cases: Sequence[Item], progress: Progress | None = None) -> IndexReport:
-        """Send only what changed since the last index; remove deleted cases."""
-        if not self._exists(self.name):
-            return self.rebuild(cases, progress)
+    def sync(
+        self,
+        cases: Sequence[Item],
+        progress: Progress | None = None,
+        broken: Sequence[Broken] = (),
+        complete: bool = True,
+    ) -> IndexReport:
+        """Send only what changed since the last index; remove deleted cases.
+
+        ``broken`` files keep their last good version, withdrawn (made internal) unless
+        the file still says public; with ``complete`` False (a folder could not be read)
+        nothing is deleted."""
+        with self._writing():
+            if not self._exists(self.name):
+                return self.rebuild(cases, progress, broken)
+            return self._sync(cases, progress, broken, complete)
+
+    def _sync(
+        self, cases: Sequence[Item], progress: Progress | None, broken: Sequence[Broken],
+        complete: bool,
+    ) -> IndexReport:  # fmt: skip
         start = time.perf_counter()
         self.apply_settings(self.name)
         have, recorded = self.existing_hashes()
@@ -310,26 +443,62 @@ class Builder:
                 changed.append(case)
             else:
                 report.unchanged += 1
-        gone = sorted(set(have) - {c.id for c in cases})
-        if self.state is not None and (changed or gone):
+        public: dict[str, bool] = {}
+        for b in broken:
+            if b.id in have and b.id not in hashes:
+                public[b.id] = public.get(b.id, True) and b.public
+        kept = {i: have[i] for i in public}
+        report.kept = len(kept)
+        gone = sorted(set(have) - set(hashes) - set(kept))
+        if not complete:  # a folder could not be read: what was not seen stays
+            kept.update({i: have[i] for i in gone})
+            gone = []
+        hide = self._to_withdraw([i for i, p in public.items() if not p and have[i] != WITHDRAWN])
+        if self.state is not None and (changed or gone or hide):
             self.state.forget()  # the index is about to change: the record is stale until saved
         if changed:
             self._send(self.name, documents(self.analyzer, full(changed)), progress)
+        index = self.client.index(self.name)
+        if hide:
+            docs = [{"id": i, "visibility": "internal", "hash": WITHDRAWN} for i in hide]
+            self._wait(index.update_documents(docs, primary_key="id"))
+            kept.update(dict.fromkeys(hide, WITHDRAWN))
+            report.withdrawn = len(hide)
         if gone:
             ids = ", ".join(f'"{i}"' for i in gone)  # ids are validated slugs
-            index = self.client.index(self.name)
             self._wait(index.delete_documents(filter=f"id IN [{ids}]"))
             report.removed = len(gone)
-        if self.state is not None and (changed or gone or not recorded):
-            self._record(hashes)
+        if self.state is not None and (changed or gone or hide or not recorded):
+            self._record({**kept, **hashes})
         self._save_attachments()
         report.seconds = time.perf_counter() - start
         return report
 
+    def _to_withdraw(self, ids: list[str]) -> list[str]:
+        """Those of ``ids`` whose indexed version is not internal yet (one request)."""
+        if not ids:
+            return []
+        docs = self._fetch(self.name, ids, ["id", "visibility"])
+        return sorted(str(d["id"]) for d in docs if d.get("visibility") != "internal")
 
-def open_builder(settings: Settings, taxonomy: Taxonomy) -> Builder:
-    """A Builder on the configured Meilisearch (started if managed), recording its state."""
+
+def open_builder(
+    settings: Settings,
+    taxonomy: Taxonomy,
+    *,
+    wait_s: float | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> Builder:
+    """A Builder on the configured Meilisearch (started if managed), recording its state.
+    ``wait_s`` overrides KB_INDEX_LOCK_WAIT; ``on_wait`` is told who holds the lock."""
     conn = meili_server.ensure(settings)
     state = IndexState(settings.data_dir, conn.url, settings.index_name)
     texts = AttachmentTexts(settings.data_dir, settings.content_dir, settings.max_document_bytes)
-    return Builder(settings, conn, Analyzer.create(taxonomy, attachments=texts), state)
+    return Builder(
+        settings,
+        conn,
+        Analyzer.create(taxonomy, attachments=texts),
+        state,
+        wait_s=wait_s,
+        on_wait=on_wait,
+    )

@@ -3,8 +3,8 @@ send each batch as it comes, and keep only ids and hashes in the main process.
 
 `kb index --rebuild` goes this way, so its memory does not grow with the collection (the
 main process never holds every case) and parsing overlaps with Sudachi and Meilisearch.
-Every problem is still collected: the build index is then dropped and the live one keeps
-serving, exactly as when the problems are found before indexing.
+Every problem is collected; an invalid file does not stop the others (its last good version
+is carried over from the live index by indexer.build, or withdrawn).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 
 from indexer.documents import Analyzer
 from kb.case import Case
+from kb.casefiles import Broken, broken
 from kb.errors import ContentError
 from kb.loader import duplicate_id, load_one
 from kb.taxonomy import Taxonomy
@@ -34,6 +35,7 @@ class Streamed:
     """What a stream found besides documents: problems, and id -> hash of what it yielded."""
 
     errors: list[ContentError] = field(default_factory=list)
+    broken: list[Broken] = field(default_factory=list)  # one per invalid file
     hashes: dict[str, str] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     parse_s: float = 0.0  # CPU seconds, summed over the workers: reading and validating
@@ -48,7 +50,9 @@ class _Job:
     max_bytes: int
 
 
-_Result = tuple[list[dict[str, Any]], list[ContentError], list[int | None], float, float]
+_Result = tuple[
+    list[dict[str, Any]], list[ContentError], list[Broken], list[int | None], float, float
+]
 _job: _Job | None = None
 
 
@@ -61,7 +65,7 @@ def _work(paths: list[Path]) -> _Result:
     """Documents of the valid files (with their id line), problems of the others."""
     job = _job
     assert job is not None
-    docs, errors, id_lines = [], [], []
+    docs, errors, id_lines, bad = [], [], [], []
     parse = analyse = 0.0
     for path in paths:
         t0 = time.process_time()
@@ -74,22 +78,21 @@ def _work(paths: list[Path]) -> _Result:
             analyse += time.process_time() - t1
         else:
             errors.extend(item)
-    return docs, errors, id_lines, parse, analyse
+            bad.append(broken(path, job.content_dir, job.max_bytes))
+    return docs, errors, bad, id_lines, parse, analyse
 
 
 def stream(
     files: list[Path], content_dir: Path, taxonomy: Taxonomy, analyzer: Analyzer,
     max_bytes: int, out: Streamed, batch: int,
 ) -> Iterator[list[dict[str, Any]]]:  # fmt: skip
-    """Batches of documents for ``files`` in order; problems and duplicate ids go to ``out``.
-
-    Once a problem is known nothing more is yielded (the build will be dropped), but every
-    file is still read, so all problems are reported at once.
-    """
+    """Batches of documents of the valid files, in order; problems, invalid files and
+    duplicate ids go to ``out``."""
     job = _Job(content_dir, taxonomy, analyzer, max_bytes)
     pending: list[dict[str, Any]] = []
-    for docs, errors, id_lines, parse, analyse in _results(job, files):
+    for docs, errors, bad, id_lines, parse, analyse in _results(job, files):
         out.errors.extend(errors)
+        out.broken.extend(bad)
         out.parse_s += parse
         out.analyse_s += analyse
         for doc, line in zip(docs, id_lines, strict=True):
@@ -99,12 +102,11 @@ def stream(
                 continue
             out.sources[doc["id"]] = doc["source"]
             out.hashes[doc["id"]] = doc["hash"]
-            if not out.errors:
-                pending.append(doc)
+            pending.append(doc)
         if len(pending) >= batch:
             yield pending
             pending = []
-    if pending and not out.errors:
+    if pending:
         yield pending
 
 

@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 
 from kb import __version__
 from kb.case import Case
-from kb.casefiles import skipped_dir
+from kb.casefiles import Broken, skipped_dir
 from kb.errors import ContentError
 
 Signature = tuple[int, int]  # size, mtime_ns
@@ -45,11 +45,12 @@ def signature(path: Path | str) -> Signature | None:
     return (st.st_size, st.st_mtime_ns)
 
 
-def scan(cases_dir: Path) -> dict[str, Signature | None]:
+def scan(cases_dir: Path, unreadable: list[str] | None = None) -> dict[str, Signature | None]:
     """Every case file below ``cases_dir`` with its signature, in ``kb.loader.case_files``
     order (``_`` or ``.`` prefixed names skipped, linked folders not followed): one
     ``os.scandir`` pass instead of a walk and a stat per file. Siblings are visited in
-    name order, depth first, which is the order of sorted Paths."""
+    name order, depth first, which is the order of sorted Paths. Folders that cannot be
+    listed are added to ``unreadable``."""
     found: dict[str, Signature | None] = {}
 
     def walk(folder: str) -> None:
@@ -57,6 +58,8 @@ def scan(cases_dir: Path) -> dict[str, Signature | None]:
             with os.scandir(folder) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError:
+            if unreadable is not None:
+                unreadable.append(folder)
             return
         for entry in entries:
             name = entry.name
@@ -254,6 +257,8 @@ class IndexLoad:
     errors: list[ContentError] = field(default_factory=list)
     cache: LoadCache | None = None
     files: set[str] = field(default_factory=set)  # every case file found
+    broken: list[Broken] = field(default_factory=list)  # one per invalid file
+    complete: bool = True  # False if a folder could not be listed: nothing may be deleted
 
     @property
     def ok(self) -> bool:

@@ -203,52 +203,80 @@ def check(
 @content_option
 @handles_errors
 def index(rebuild: bool, content: Path | None) -> None:
-    """content/ を検索索引に反映する（既定は差分のみ）。"""
+    """content/ を検索索引に反映する（既定は差分のみ）。
+
+    問題のある事例ファイルがあっても、ほかの変更は反映します。問題のあるファイルの事例は前回の
+    内容のまま残し（visibility: public と読めないものは公開を取り下げ）、ファイル名を挙げて
+    終了コード 1 で終わります。
+    """
     from indexer.build import open_builder
-    from kb.casefiles import case_files
-    from kb.errors import ContentErrors
+    from kb.casefiles import case_files, require_cases_dir
+    from kb.errors import ContentError
     from kb.loader import load_for_index
     from kb.taxonomy import load_taxonomy
 
     settings = _settings(content)
+
+    def waiting(holder: str) -> None:
+        click.echo(
+            f"索引は {holder} が更新中です。終わるまで待ちます"
+            f"（最大 {settings.index_lock_wait_s:g} 秒、KB_INDEX_LOCK_WAIT）",
+            err=True,
+        )
+
     if rebuild:  # straight from the files, streamed: memory stays flat at any size
         taxonomy = load_taxonomy(settings.content_dir)
-        files = case_files(settings.content_dir / "cases")
-        builder = open_builder(settings, taxonomy)
+        unreadable: list[str] = []
+        files = case_files(require_cases_dir(settings.content_dir), unreadable)
+        if unreadable:  # the cases in it would be missing from the new index
+            raise ContentError(
+                "フォルダを読めないため、全件再作成はしません（索引は変更していません）",
+                path=unreadable[0],
+                hint="フォルダの読み取り権限を確認してください（`kb index` は読めるものだけを反映します）",
+            )
+        builder = open_builder(settings, taxonomy, on_wait=waiting)
         with click.progressbar(
             length=len(files), label="索引作成（全件）", file=sys.stderr, show_pos=True
         ) as bar:
-            try:
-                report = builder.rebuild_files(files, taxonomy, progress=bar.update)
-            except ContentErrors as exc:
-                _refuse(exc.errors)
+            report = builder.rebuild_files(files, taxonomy, progress=bar.update)
         _report(report)
+        failed = _problems(builder.streamed.errors if builder.streamed else [])
         _withheld(builder)
+        if failed:
+            raise SystemExit(1)
         return
     # the changed documents go out first; recording what was validated can wait
     taxonomy, result = load_for_index(settings, save_cache=False)
     try:
-        if result.errors:
-            _refuse(result.errors)
-        builder = open_builder(settings, taxonomy)
+        builder = open_builder(settings, taxonomy, on_wait=waiting)
         with click.progressbar(
             length=len(result.cases), label="索引作成", file=sys.stderr, show_pos=True
         ) as bar:
-            report = builder.sync(result.cases, progress=bar.update)
+            report = builder.sync(
+                result.cases, progress=bar.update, broken=result.broken, complete=result.complete
+            )
     finally:
         result.save_cache()
     _report(report)
+    failed = _problems(result.errors)
     _withheld(builder)
+    if failed:
+        raise SystemExit(1)
 
 
-def _refuse(errors: list[Any]) -> NoReturn:
+def _problems(errors: list[Any]) -> bool:
+    """Name every problem (the valid changes were applied); True if there was any."""
+    if not errors:
+        return False
     for err in errors:
         click.echo(str(err), err=True)
     click.echo(
-        f"{len(errors)} 件の問題があるため索引を更新しません（`kb check` で確認できます）",
+        f"{len(errors)} 件の問題があります。問題のあるファイルの事例は前回の内容のまま索引に残し"
+        "（visibility: public と読めないものは公開を取り下げ）、ほかの変更は反映しました"
+        "（`kb check` で確認できます）",
         err=True,
     )
-    raise SystemExit(1)
+    return True
 
 
 def _withheld(builder: Any) -> None:
@@ -276,6 +304,8 @@ def _report(report: Any) -> None:
         f"変更なし {report.unchanged}（{report.seconds:.1f} 秒"
         + ("、全件再作成" if report.rebuilt else "")
         + "）"
+        + (f"。前回の内容のまま {report.kept} 件" if report.kept else "")
+        + (f"（うち公開を取り下げ {report.withdrawn} 件）" if report.withdrawn else "")
     )
 
 

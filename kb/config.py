@@ -116,6 +116,20 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("KB_MEILI_TIMEOUT", "meili_timeout_s"),
         description="Seconds to wait for a Meilisearch task or start-up.",
     )
+    index_lock_wait_s: float = Field(
+        600.0,
+        ge=0,
+        validation_alias=AliasChoices("KB_INDEX_LOCK_WAIT", "index_lock_wait_s"),
+        description="Seconds `kb index` waits for another writer of the same index (another "
+        "`kb index`, a rebuild, the watcher) to finish before it gives up with a message.",
+    )
+    index_lock_lease_s: float = Field(
+        60.0,
+        ge=1,
+        validation_alias=AliasChoices("KB_INDEX_LOCK_LEASE", "index_lock_lease_s"),
+        description="Seconds the index lock of a writer stays valid without renewal (it is "
+        "renewed every third of it); a writer that died is taken over after this.",
+    )
     meili_max_indexing_memory: str = Field(
         "1GiB",
         pattern=r"^\d+\s*(B|[KMGT]i?B)$",

@@ -114,6 +114,14 @@ class IndexingError(KbError):
     """An indexing task failed; names the document and Meilisearch's message."""
 
     code = "index_error"
+    reason: str | None = None  # Meilisearch's error code of the failed task, if any
+
+
+class IndexBusy(KbError):
+    """Another writer holds the index lock (indexer.lock) and did not finish in time."""
+
+    status_code = 503
+    code = "index_busy"
 
 
 class MeiliSetupError(KbError):

@@ -19,7 +19,15 @@ from pydantic import ValidationError
 from kb import frontmatter
 from kb.cache import IndexLoad, LoadCache, signature
 from kb.case import LOADER_FIELDS, Case, describe, did_you_mean
-from kb.casefiles import case_files, display_path, read_text, select_files
+from kb.casefiles import (
+    broken,
+    case_files,
+    check_link,
+    display_path,
+    read_text,
+    require_cases_dir,
+    select_files,
+)
 from kb.config import Settings
 from kb.errors import ContentError
 from kb.render import strip_comments
@@ -38,6 +46,7 @@ class LoadResult:
 
 def load_file(path: Path, content_dir: Path, taxonomy: Taxonomy, max_bytes: int) -> Case:
     """Load and validate one case file; raises ContentError or ``_Problems`` (all its problems)."""
+    check_link(path, content_dir)
     shown = display_path(path, content_dir)
     problems: list[ContentError] = []
     text = read_text(path, shown, max_bytes)
@@ -263,7 +272,12 @@ def load_for_index(settings: Settings, *, save_cache: bool = True) -> tuple[Taxo
     (id and digest, the Case unpickled only if a document must be built from it).
 
     With ``save_cache=False`` the caller saves the cache (``IndexLoad.save_cache``) later,
-    e.g. after the changed documents have been sent."""
+    e.g. after the changed documents have been sent.
+
+    Each invalid file is also listed in ``broken`` (its id and declared visibility), so
+    the index can keep its last good version or withdraw it; a folder that cannot be listed
+    makes the load incomplete (nothing is deleted). A missing cases folder is an error:
+    it must never read as "every case was deleted"."""
     from kb.cache import CachedCase, scan
     from kb.taxonomy import load_taxonomy
 
@@ -277,12 +291,21 @@ def load_for_index(settings: Settings, *, save_cache: bool = True) -> tuple[Taxo
             raise exc.problems[0] from exc
 
     cache = LoadCache(settings.data_dir, content_dir, taxonomy.digest, reload)
-    files = scan(content_dir / "cases")
+    unreadable: list[str] = []
+    files = scan(require_cases_dir(content_dir), unreadable)
     todo = [p for p, sig in files.items() if cache.fresh(p, sig) is None]
     loaded = dict(
         zip(todo, _load_all([Path(p) for p in todo], content_dir, taxonomy, max_bytes), strict=True)
     )
-    result = IndexLoad(cache=cache, files=set(files))
+    result = IndexLoad(cache=cache, files=set(files), complete=not unreadable)
+    for folder in unreadable:
+        result.errors.append(
+            ContentError(
+                "フォルダを読めません。この中の事例は索引から削除しません",
+                path=display_path(Path(folder), content_dir),
+                hint="フォルダの読み取り権限を確認してください",
+            )
+        )
     seen: dict[str, str] = {}
     for path, sig in files.items():
         item = loaded.get(path)
@@ -295,6 +318,7 @@ def load_for_index(settings: Settings, *, save_cache: bool = True) -> tuple[Taxo
             case, id_line = item, item.lines.get("id")
         else:
             result.errors.extend(item)
+            result.broken.append(broken(Path(path), content_dir, max_bytes))
             continue
         first = seen.get(case.id)
         if first is not None:

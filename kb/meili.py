@@ -113,7 +113,11 @@ def wait_task(client: meilisearch.Client, task_uid: int, timeout_s: float) -> Ta
         error = task.error or {}
         message = error.get("message") or f"task ended with status {task.status!r}"
         code = error.get("code") or task.status
-        raise IndexingError(f"Meilisearch task {task_uid} ({task.type}) failed: {message} [{code}]")
+        failed = IndexingError(
+            f"Meilisearch task {task_uid} ({task.type}) failed: {message} [{code}]"
+        )
+        failed.reason = str(code)
+        raise failed
     return task
 
 

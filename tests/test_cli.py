@@ -7,6 +7,7 @@ import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -183,13 +184,13 @@ def test_index_twice_then_rebuild(env: dict[str, str | None], content: ContentTr
     assert rebuilt.exit_code == 0 and "追加 2" in rebuilt.stdout and "全件再作成" in rebuilt.stdout
 
 
-def test_index_refuses_invalid_content(env: dict[str, str | None], content: ContentTree) -> None:
+def test_index_names_invalid_content_and_exits_1(
+    env: dict[str, str | None], content: ContentTree
+) -> None:
     content.add("bad", year=1800)
     result = run(env, "index")
     assert result.exit_code == 1
-    assert (
-        "content/cases/bad.md:8: year:" in result.stderr and "索引を更新しません" in result.stderr
-    )
+    assert "content/cases/bad.md:8: year:" in result.stderr and "前回の内容のまま" in result.stderr
 
 
 def test_index_sends_an_edit_and_caches_what_was_valid(
@@ -197,17 +198,162 @@ def test_index_sends_an_edit_and_caches_what_was_valid(
 ) -> None:
     content.add("a", "## 背景\n共同倉庫を運営した。")
     bad = content.add("bad", year=1800)
-    assert run(env, "index").exit_code == 1  # refused, but the valid file is cached
+    first = run(env, "index")
+    assert first.exit_code == 1 and "追加 1 / 更新 0" in first.stdout  # the valid file went in
     taxonomy = load_taxonomy(content.root)
     cache = LoadCache(Path(str(env["KB_DATA_DIR"])), content.root, taxonomy.digest)
     assert list(cache.entries) == [str(content.root / "cases" / "a.md")]
     bad.unlink()
-    assert "追加 1 / 更新 0" in run(env, "index").stdout
+    assert "追加 0 / 更新 0 / 削除 0 / 変更なし 1" in run(env, "index").stdout
     content.add("a", "## 背景\n冷凍車を共同購入した。")
     edited = run(env, "index")
     assert edited.exit_code == 0 and "追加 0 / 更新 1 / 削除 0 / 変更なし 0" in edited.stdout
     found = json.loads(run(env, "search", "冷凍車", "--json").stdout)
     assert [h["id"] for h in found["hits"]] == ["a"]
+
+
+def public_ids(env: dict[str, str | None]) -> list[str]:
+    from indexer.documents import Analyzer
+    from kb.search import Searcher
+
+    settings = load_settings(
+        data_dir=env["KB_DATA_DIR"], tools_dir=env["KB_TOOLS_DIR"], meili_url=None,
+        meili_master_key=None, index_name=env["KB_INDEX"], content_dir=env["KB_CONTENT_DIR"],
+    )  # fmt: skip
+    client = meili.client(meili_server.ensure(settings), 30)
+    searcher = Searcher(
+        client,
+        settings.index_name,
+        Analyzer.create(load_taxonomy(content_dir=settings.content_dir)),
+    )
+    return sorted(h["id"] for h in searcher.search("", [], public_only=True, limit=50)["hits"])
+
+
+@pytest.mark.parametrize("rebuild", [False, True])
+def test_a_withdrawal_beside_a_broken_file_takes_effect(
+    env: dict[str, str | None], content: ContentTree, rebuild: bool
+) -> None:
+    """Issue 15: a withdrawal (public -> internal) did not take effect while another case
+    file was invalid; now the valid change goes in and the broken file is named."""
+    content.add("a")
+    content.add("b")
+    content.add("c")
+    assert run(env, "index").exit_code == 0 and public_ids(env) == ["a", "b", "c"]
+    content.add("a", visibility="internal")  # a valid withdrawal
+    content.add("b", year=1800)  # broken, still public: its last good version stays
+    (content.root / "cases" / "c.md").write_text("---\nid: c\ntitle: [\n---\n")  # unparseable
+    result = run(env, "index", *(["--rebuild"] if rebuild else []))
+    assert result.exit_code == 1
+    assert "content/cases/b.md" in result.stderr and "content/cases/c.md" in result.stderr
+    assert "前回の内容のまま 2 件（うち公開を取り下げ 1 件）" in result.stdout
+    assert public_ids(env) == ["b"]  # a withdrawn; c unparseable: treated as internal
+    found = json.loads(run(env, "search", "", "--json").stdout)
+    assert sorted(h["id"] for h in found["hits"]) == ["a", "b", "c"]  # nothing deleted
+
+
+def test_index_refuses_a_missing_cases_folder(
+    env: dict[str, str | None], content: ContentTree
+) -> None:
+    content.add("a")
+    assert run(env, "index").exit_code == 0
+    (content.root / "cases").rename(content.root / "moved")
+    for args in (["index"], ["index", "--rebuild"]):
+        result = run(env, *args)
+        assert result.exit_code == 1 and "事例フォルダがありません" in result.stderr
+        assert "content/cases" in result.stderr
+    checked = run(env, "check")
+    assert checked.exit_code == 1 and "content/cases: 事例フォルダがありません" in checked.stdout
+    (content.root / "moved").rename(content.root / "cases")
+    found = json.loads(run(env, "search", "", "--json").stdout)
+    assert [h["id"] for h in found["hits"]] == ["a"]  # the index was never emptied
+
+
+def test_links_and_unreadable_files_are_findings_not_tracebacks(
+    env: dict[str, str | None], content: ContentTree, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    content.add("a")
+    outside = tmp_path / "secret.md"
+    outside.write_text(case_text("outside"), encoding="utf-8")
+    cases = content.root / "cases"
+    (cases / "x").mkdir()
+    (cases / "x" / "link.md").symlink_to(cases / "gone.md")  # dangling
+    (cases / "outside.md").symlink_to(outside)  # out of the content folder
+    locked = content.add("locked")
+    real = Path.read_bytes
+
+    def refuse(self: Path) -> bytes:  # tests run as root: chmod 000 would not stop a read
+        if self.name == "locked.md":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    checked = run(env, "check")
+    assert checked.exit_code == 1
+    assert "content/cases/x/link.md" in checked.stdout and "リンク先がない" in checked.stdout
+    assert "content/cases/outside.md" in checked.stdout and "外を指す" in checked.stdout
+    assert "content/cases/locked.md" in checked.stdout and "読めません" in checked.stdout
+    for args in (["index"], ["index", "--rebuild"]):
+        result = run(env, *args)
+        assert result.exit_code == 1 and "リンク先がない" in result.stderr
+        assert "追加 1" in result.stdout or "変更なし 1" in result.stdout
+    found = json.loads(run(env, "search", "", "--json").stdout)
+    assert [h["id"] for h in found["hits"]] == ["a"]  # the outside file was never read
+    assert locked.exists()
+
+
+def test_an_unreadable_folder_deletes_nothing(
+    env: dict[str, str | None], content: ContentTree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    content.add("a")
+    content.write("cases/sub/b.md", case_text("b"))
+    assert run(env, "index").exit_code == 0
+    real = os.scandir
+
+    def refuse(path: Any = ".") -> Any:  # tests run as root: chmod 000 would not stop it
+        if str(path).endswith("/sub"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", refuse)
+    result = run(env, "index")
+    assert result.exit_code == 1 and "フォルダを読めません" in result.stderr
+    assert "content/cases/sub" in result.stderr and "削除 0" in result.stdout
+    rebuilt = run(env, "index", "--rebuild")
+    assert rebuilt.exit_code == 1 and "全件再作成はしません" in rebuilt.stderr
+    checked = run(env, "check")
+    assert checked.exit_code == 1 and "content/cases/sub: フォルダを読めません" in checked.stdout
+    monkeypatch.undo()
+    found = json.loads(run(env, "search", "", "--json").stdout)
+    assert sorted(h["id"] for h in found["hits"]) == ["a", "b"]
+
+
+def test_rebuild_when_meilisearch_dies_midway(
+    env: dict[str, str | None], content: ContentTree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from meilisearch.errors import MeilisearchCommunicationError
+    from meilisearch.index import Index
+
+    content.add("a", "## 背景\n共同倉庫を運営した。")
+    assert run(env, "index").exit_code == 0
+    content.add("b")
+
+    real = Index.add_documents
+
+    def dies(self: Index, *args: Any, **kwargs: Any) -> Any:
+        if "__build_" in self.uid:  # the server goes away while the build is being sent
+            raise MeilisearchCommunicationError("Connection refused")  # what the client raises
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Index, "add_documents", dies)
+    result = run(env, "index", "--rebuild")  # catch_exceptions=False: a traceback fails here
+    assert result.exit_code == 1
+    assert "Meilisearch との接続が切れました" in result.stderr and "Traceback" not in result.stderr
+    monkeypatch.undo()
+    found = json.loads(run(env, "search", "倉庫", "--json").stdout)
+    assert [h["id"] for h in found["hits"]] == ["a"]  # the live index is intact
 
 
 # -- search ------------------------------------------------------------------------

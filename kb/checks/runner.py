@@ -17,7 +17,7 @@ from pathlib import Path
 
 from kb.attachments import AttachmentTexts
 from kb.case import Case
-from kb.casefiles import case_files, display_path, read_text, select_files
+from kb.casefiles import case_files, display_path, read_text, require_cases_dir, select_files
 from kb.checks.attachments import check_attachments
 from kb.checks.duplicates import Shingles, near_duplicates, shingles
 from kb.checks.finding import Finding
@@ -171,7 +171,13 @@ def run_checks(
         return Report([Finding.from_error(exc)])
     _targets, target_problems = check_targets(content_dir, taxonomy)
     normalizer = normalizer or get_normalizer()
-    tree = case_files(content_dir / "cases")
+    unreadable: list[str] = []
+    if only is None:
+        try:
+            require_cases_dir(content_dir)
+        except ContentError as exc:
+            return Report([Finding.from_error(exc)])
+    tree = case_files(content_dir / "cases", unreadable)
     files, selected_real = select_files(tree, only)
     checked = None if only is None else {display_path(p, content_dir) for p in only}
     ctx = _Context(settings, taxonomy, checked, set(tree))
@@ -181,6 +187,11 @@ def run_checks(
     if only is not None:
         errors = collect(files, [done[p].loaded for p in files], selected_real).errors
     findings = [Finding.from_error(e) for e in [*target_problems, *errors]]
+    for folder in unreadable:
+        findings.append(Finding(
+            "error", "content", "フォルダを読めません（この中の事例は検証していません）",
+            display_path(Path(folder), content_dir), hint="フォルダの読み取り権限を確認してください",
+        ))  # fmt: skip
     of_case = {id(d.loaded): d for d in done.values()}
     keys = TagKeys(normalizer)
     synonyms = theme_synonyms(taxonomy, keys)

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from kb import meili, meili_server
 from kb.export import MEDIA_TYPE, search_csv
 from kb.search import Searcher
+from kb.watch import read_status
 from web.deps import Services, services
 from web.params import EXPORT_PARAMETERS, SEARCH_PARAMETERS, search_params
 from web.responses import JSONResponse
@@ -55,12 +56,18 @@ def api_case(case_id: str, svc: Annotated[Services, Depends(services)]) -> JSONR
 
 @router.get("/healthz")
 def healthz(svc: Annotated[Services, Depends(services)]) -> Any:
-    """Liveness plus Meilisearch status (503 when the search server is down)."""
+    """Liveness plus Meilisearch status (503 when the search server is down) and the
+    watcher's state (`kb serve --watch`: "degraded" while it is stopped or failing)."""
     conn = meili_server.connection(svc.settings)
     healthy = conn is not None and meili.healthy(conn)
+    watcher = read_status(svc.settings)
+    failing = watcher["enabled"] and (
+        not watcher["running"] or (watcher["last_error_at"] or "") > (watcher["last_sync"] or "")
+    )
     body = {
-        "status": "ok" if healthy else "degraded",
+        "status": "ok" if healthy and not failing else "degraded",
         "meilisearch": {"available": healthy, "managed": not svc.settings.external},
         "index": svc.settings.index_name,
+        "watcher": watcher,
     }
     return JSONResponse(body, status_code=200 if healthy else 503)
