@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 # Searchable, in ranking order (the "attribute" rule prefers earlier fields).
-SEARCHABLE = ["title_n", "tags_n", "summary_n", "body_n", "org_n", "meta_n"]
+SEARCHABLE = ["title_n", "tags_n", "summary_n", "body_n", "org_n", "meta_n", "reading"]
 
 # Fields a filter may name; kb.search checks every value against the taxonomy.
 FILTERABLE = [
@@ -58,7 +58,8 @@ INDEX_SETTINGS: dict[str, Any] = {
         "enabled": True,
         "minWordSizeForTypos": {"oneTypo": 6, "twoTypos": 10},
         "disableOnNumbers": True,
-        "disableOnAttributes": [],
+        # kana readings as romaji keys (kb.reading): one letter off is another word
+        "disableOnAttributes": ["reading"],
         "disableOnWords": [],
     },
     "faceting": {"maxValuesPerFacet": 200, "sortFacetValuesBy": {"*": "count"}},
