@@ -8,6 +8,7 @@ here, whatever the request says.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypedDict, Unpack
@@ -30,6 +31,7 @@ from kb.spelling import Speller, apply_corrections
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000  # hits a search may skip
 SUGGEST_BELOW = 3  # 「もしかして」 is looked for when a search finds fewer cases than this
+TAGS_TTL_S = 60.0  # how long the index's tags are reused as spelling vocabulary
 SORTS = {
     "relevance": [],
     "newest": ["year:desc", "published:desc"],
@@ -90,6 +92,7 @@ class Searcher:
         self.analyzer = analyzer
         self.taxonomy = analyzer.taxonomy
         self.speller = Speller(analyzer)
+        self._tag_cache: dict[bool, tuple[float, list[str]]] = {}
 
     def parse_filters(self, raw: list[str]) -> Filters:
         """``FIELD=VALUE`` strings -> Filters (see kb.filters)."""
@@ -160,8 +163,8 @@ class Searcher:
         out["suggestions"] = []
         if out["total"] < SUGGEST_BELOW and query.groups and not found.corrected:
             if fixes is None:
-                vocabulary = yield "", {"limit": 0, "facets": ["tags"], "filter": found.expr}
-                fixes = self.speller.corrections(query, _facet_values(vocabulary, "tags"))
+                tags = yield from self._tags(public_only)
+                fixes = self.speller.corrections(query, tags)
             if fixes:
                 out["suggestions"] = [{"q": apply_corrections(query.text, fixes), "words": fixes}]
         return out
@@ -228,8 +231,8 @@ class Searcher:
         if result["estimatedTotalHits"] == 0 and query.groups:
             # Nothing at all: a word spelled close to the index's vocabulary (インボス →
             # インボイス) is searched as corrected, and the correction is shown.
-            vocabulary = yield "", {"limit": 0, "facets": ["tags"], "filter": expr}
-            fixes = self.speller.corrections(query, _facet_values(vocabulary, "tags"))
+            tags = yield from self._tags(public_only)
+            fixes = self.speller.corrections(query, tags)
             if fixes:
                 fixed = parse_query(apply_corrections(query.text, fixes), self.analyzer)
                 answer = yield fixed.meili, {**params, "filter": expr + place_filter(fixed)}
@@ -294,6 +297,17 @@ class Searcher:
             "truncated": total >= MAX_TOTAL_HITS,
             "relaxed": found.relaxed,
         }
+
+    def _tags(self, public_only: bool) -> Generator[Any, Any, list[str]]:
+        """The index's tags (public cases' only for the public side), part of the spelling
+        vocabulary: asked once a minute at most, not on every search that finds little."""
+        now = time.monotonic()
+        cached = self._tag_cache.get(public_only)
+        if cached is None or now - cached[0] > TAGS_TTL_S:
+            where = ['visibility = "public"'] if public_only else []
+            answer = yield "", {"limit": 0, "facets": ["tags"], "filter": where}
+            cached = self._tag_cache[public_only] = (now, _facet_values(answer, "tags"))
+        return cached[1]
 
     def run(self, q: str, params: dict[str, Any]) -> dict[str, Any]:
         """One raw Meilisearch search on this index, its errors as SearchUnavailable."""
