@@ -215,7 +215,7 @@ def test_place_word_is_a_chip_that_removes_the_word(client):
     res = client.get("/", params={"q": "事業承継 東北"})
     assert hit_ids(res.text) == ["miyagi-succession"]
     assert "「東北」は地域の絞り込み（地域: 北海道・東北）として使いました" in res.text
-    chip = re.search(r'<a class="chip" href="([^"]+)" data-nav>地域: 北海道・東北', res.text)
+    chip = re.search(r'<a class="chip" href="([^"]+)">地域: 北海道・東北', res.text)
     assert chip and chip.group(1) == "/?q=%E4%BA%8B%E6%A5%AD%E6%89%BF%E7%B6%99"  # q=事業承継
 
 
