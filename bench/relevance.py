@@ -1,6 +1,10 @@
 """Relevance of kb against two plain-Meilisearch baselines on the same documents.
 
     python -m bench.relevance [CONTENT_DIR]
+    python -m bench.relevance --strategies [CONTENT_DIR]
+
+``--strategies`` compares kb's ranking with Meilisearch's own relaxation (``frequency`` and
+``last``) on kb's index and query strings: recall@10 and trap hits per query type.
 
 Indexes the sample content three ways on the bench Meilisearch: kb (Builder.rebuild),
 (a) default settings with the raw title/summary/body text searchable, (b) the same with
@@ -23,7 +27,8 @@ from indexer.build import Builder
 from indexer.documents import Analyzer
 from kb import meili, meili_server
 from kb.loader import load_cases
-from kb.search import Searcher
+from kb.query import parse_query
+from kb.search import Searcher, place_filter
 from kb.taxonomy import load_taxonomy
 
 QUERIES = Path(__file__).parent / "relevance" / "queries.yml"
@@ -118,9 +123,43 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, float
     return out
 
 
+def strategies(content: Path, queries: list[dict[str, Any]]) -> dict[str, Any]:
+    """type -> system (kb, frequency, last) -> (mean recall@10, trap hits), on the kb index
+    that ``evaluate`` built."""
+    s = settings(content, "bench-rel-kb")
+    analyzer = Analyzer.create(load_taxonomy(content))
+    client = meili.client(meili_server.ensure(s), s.meili_timeout_s)
+    searcher = Searcher(client, s.index_name, analyzer)
+    out: dict[str, dict[str, list[float]]] = {}
+    for item in queries:
+        query = parse_query(item["q"], analyzer)
+        ranked = {
+            "kb": [h["id"] for h in searcher.search(item["q"], limit=10, facets=False)["hits"]]
+        }
+        for strategy in ("frequency", "last"):
+            params = {"limit": 10, "attributesToRetrieve": ["id"], "locales": ["jpn"],
+                      "matchingStrategy": strategy, "filter": place_filter(query)}  # fmt: skip
+            ranked[strategy] = [h["id"] for h in searcher.run(query.meili, params)["hits"]]
+        for system, ids in ranked.items():
+            sc = scores(ids, item["relevant"], item.get("traps", []))
+            cell = out.setdefault(item["type"], {}).setdefault(system, [0.0, 0.0, 0.0])
+            cell[0] += sc["recall"]
+            cell[1] += sc["traps"]
+            cell[2] += 1
+    return {
+        t: {k: {"recall": round(v[0] / v[2], 3), "traps": int(v[1])} for k, v in systems.items()}
+        for t, systems in out.items()
+    }
+
+
 def main(argv: list[str]) -> int:
+    compare = "--strategies" in argv
+    argv = [a for a in argv if a != "--strategies"]
     content = Path(argv[0]) if argv else ROOT / "content"
-    print(json.dumps(evaluate(content, load_queries()), ensure_ascii=False, indent=1))
+    result = evaluate(content, load_queries())
+    if compare:
+        result = strategies(content, load_queries())
+    print(json.dumps(result, ensure_ascii=False, indent=1))
     return 0
 
 

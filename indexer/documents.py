@@ -21,13 +21,15 @@ from kb import normalize
 from kb.attachments import AttachmentTexts
 from kb.case import Case
 from kb.normalize import Normalizer, Unit, sentences
+from kb.places import Places
 from kb.publishing import WITHHELD, reasons
+from kb.reading import reading_tokens
 from kb.render import strip_comments, to_text
 from kb.stats import electronic_files
 from kb.taxonomy import Taxonomy
 from kb.thesaurus import Thesaurus, build_thesaurus, theme_concepts
 
-DOC_VERSION = "7"  # bump when the document shape changes
+DOC_VERSION = "8"  # bump when the document shape changes
 
 
 class HasDigest(Protocol):
@@ -71,6 +73,11 @@ class Analyzer:
             fingerprint,
             attachments,
         )
+
+    @cached_property
+    def places(self) -> Places:
+        """Region and prefecture names a query may use as filters."""
+        return Places(self.taxonomy)
 
     @cached_property
     def stop_terms(self) -> frozenset[tuple[str, ...]]:
@@ -118,6 +125,17 @@ class Analyzer:
                 )
             )
         return "\n".join(lines), "\n".join(marks)
+
+    def reading(self, texts: Iterable[str]) -> str:
+        """The reading keys (kb.reading) of ``texts``, one line per sentence: each word's and
+        each run of two or three neighbouring words', so じぎょうしょうけい finds 事業承継."""
+        lines = []
+        for text in texts:
+            for a, b in sentences(text):
+                tokens = reading_tokens(self.normalizer.readings(text[a:b]))
+                if tokens:
+                    lines.append(" ".join(dict.fromkeys(tokens)))
+        return "\n".join(lines)
 
     def doc_hash(self, case: Case | HasDigest) -> str:
         """The hash a document is stored with: the file's digest under this analyzer (a
@@ -205,6 +223,7 @@ class Analyzer:
             "body_n": body_n,
             "body_marks": body_marks,
             "org_n": self.line(case.organization or ""),
+            "reading": self.reading([case.title, *case.tags, case.summary, *_headings(body)]),
             "meta_n": f"{meta_n}\n{theme_tokens}",
             "hash": self.doc_hash(case),
             **self.attachment_fields(case),
@@ -212,3 +231,12 @@ class Analyzer:
 
     def documents(self, cases: Iterable[Case]) -> list[dict[str, Any]]:
         return [self.document(c) for c in cases]
+
+
+def _headings(markdown: str) -> list[str]:
+    """The Markdown headings of a body (``## 背景``), without their marks."""
+    return [
+        line.lstrip("#").strip()
+        for line in markdown.splitlines()
+        if line.startswith("#") and line.lstrip("#").startswith(" ")
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 # Searchable, in ranking order (the "attribute" rule prefers earlier fields).
-SEARCHABLE = ["title_n", "tags_n", "summary_n", "body_n", "org_n", "meta_n", "attach_n"]
+SEARCHABLE = ["title_n", "tags_n", "summary_n", "body_n", "org_n", "meta_n", "reading", "attach_n"]
 # What a public search looks in: attachments are not published with their cases.
 PUBLIC_SEARCHABLE = [f for f in SEARCHABLE if f != "attach_n"]
 
@@ -60,7 +60,8 @@ INDEX_SETTINGS: dict[str, Any] = {
         "enabled": True,
         "minWordSizeForTypos": {"oneTypo": 6, "twoTypos": 10},
         "disableOnNumbers": True,
-        "disableOnAttributes": [],
+        # kana readings as romaji keys (kb.reading): one letter off is another word
+        "disableOnAttributes": ["reading"],
         "disableOnWords": [],
     },
     "faceting": {"maxValuesPerFacet": 200, "sortFacetValuesBy": {"*": "count"}},

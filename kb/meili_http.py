@@ -39,7 +39,8 @@ UNREACHABLE_HINT = "しばらく待ってからもう一度試してください
 
 
 class SearchClient:
-    """``POST /indexes/{uid}/search`` on one Meilisearch server; safe to share by threads."""
+    """``POST /indexes/{uid}/search`` (and ``/multi-search``) on one Meilisearch server; safe
+    to share by threads."""
 
     def __init__(self, url: str, api_key: str | None, timeout_s: float) -> None:
         parts = urllib.parse.urlsplit(url)
@@ -56,6 +57,10 @@ class SearchClient:
     def search(self, index_uid: str, q: str, params: dict[str, Any]) -> dict[str, Any]:
         """One search; Meilisearch's errors and unreachable servers become SearchUnavailable."""
         return _answer(*self._post(*_search_request(self._prefix, index_uid, q, params)))
+
+    def multi(self, body: dict[str, Any]) -> dict[str, Any]:
+        """One ``POST /multi-search`` (several searches, or one federated search)."""
+        return _answer(*self._post(f"{self._prefix}/multi-search", orjson.dumps(body)))
 
     def _post(self, path: str, body: bytes) -> tuple[int, bytes]:
         # A kept-alive connection the server has closed meanwhile fails on first use:
@@ -122,7 +127,13 @@ class AsyncSearchClient:
 
     async def search(self, index_uid: str, q: str, params: dict[str, Any]) -> dict[str, Any]:
         """One search; Meilisearch's errors and unreachable servers become SearchUnavailable."""
-        path, body = _search_request(self._prefix, index_uid, q, params)
+        return await self._post(*_search_request(self._prefix, index_uid, q, params))
+
+    async def multi(self, body: dict[str, Any]) -> dict[str, Any]:
+        """One ``POST /multi-search`` (several searches, or one federated search)."""
+        return await self._post(f"{self._prefix}/multi-search", orjson.dumps(body))
+
+    async def _post(self, path: str, body: bytes) -> dict[str, Any]:
         request = (
             f"POST {path} HTTP/1.1\r\n{self._head}Content-Length: {len(body)}\r\n\r\n".encode()
             + body

@@ -162,6 +162,27 @@ class Normalizer:
             self._local.tokenizer = tok
         return tok
 
+    def known(self, word: str) -> bool:
+        """Whether ``word`` is one word of Sudachi's dictionary (ものづくり, ひきつぎ)."""
+        morphemes = self._tokenizer().tokenize(word)
+        return len(morphemes) == 1 and morphemes[0].word_id() < _OOV_IDS
+
+    def readings(self, text: str) -> list[str]:
+        """The Sudachi reading (katakana) of each content word of ``text``, in order:
+        what kb.reading indexes so that a query in kana finds the kanji spelling."""
+        tok = getattr(self._local, "reader", None)
+        if tok is None:
+            tok = self._dictionary.tokenizer(mode=SplitMode.C, fields={"pos", "reading_form"})
+            self._local.reader = tok
+        out = []
+        for _, chunk in _chunks(text):
+            for m in tok.tokenize(chunk):
+                if not self._pos(m.part_of_speech_id())[0]:
+                    reading = m.reading_form()
+                    if reading:
+                        out.append(reading)
+        return out
+
     def _pos(self, pos_id: int) -> tuple[bool, str | None]:
         """(skip this word?, conjugation type if it is a verb) for a part-of-speech id."""
         info = self._pos_info.get(pos_id)

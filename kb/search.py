@@ -8,7 +8,9 @@ here, whatever the request says.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Generator
+from dataclasses import dataclass
 from typing import Any, NamedTuple, TypedDict, Unpack
 
 import meilisearch
@@ -26,11 +28,17 @@ from kb.case import ID_PATTERN
 from kb.errors import NotFoundError, QueryError
 from kb.filters import Filters, parse_filters, quote
 from kb.meili_http import AsyncSearchClient, SearchClient
-from kb.query import Query, parse_query
+from kb.places import Place
+from kb.query import Query, Term, parse_query
+from kb.ranking import Plan, count_requests, counting, federated, tail_groups
+from kb.ranking import plan as make_plan
 from kb.snippet import attachment_snippet, body_matches, snippet
+from kb.spelling import Speller, apply_corrections
 
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000  # hits a search may skip
+SUGGEST_BELOW = 3  # 「もしかして」 is looked for when a search finds fewer cases than this
+TAGS_TTL_S = 60.0  # how long the index's tags are reused as spelling vocabulary
 SORTS = {
     "relevance": [],
     "newest": ["year:desc", "published:desc"],
@@ -55,6 +63,18 @@ class _Found(NamedTuple):
     params: dict[str, Any]
     result: dict[str, Any]
     relaxed: bool
+    expr: list[str]  # the request's filters (without the query's place words)
+    full: int = 0  # hits with every word
+    plan: Plan | None = None  # how the hits beyond every word were ranked (kb.ranking)
+    corrected: dict[str, str] = {}  # noqa: RUF012 - typed word -> the spelling searched
+    fixes: dict[str, str] | None = None  # spellings looked up (None: not yet)
+
+
+@dataclass(frozen=True)
+class Multi:
+    """A ``/multi-search`` request of ``Searcher._steps`` (counts, or a federated search)."""
+
+    body: dict[str, Any]
 
 
 class SearchOptions(TypedDict, total=False):
@@ -78,6 +98,8 @@ class Searcher:
         self.ahttp = AsyncSearchClient(config.url, config.api_key, timeout)
         self.analyzer = analyzer
         self.taxonomy = analyzer.taxonomy
+        self.speller = Speller(analyzer)
+        self._tag_cache: dict[bool, tuple[float, list[str]]] = {}
 
     def parse_filters(self, raw: list[str]) -> Filters:
         """``FIELD=VALUE`` strings -> Filters (see kb.filters)."""
@@ -92,7 +114,10 @@ class Searcher:
         try:
             request = next(steps)
             while True:
-                request = steps.send(self.run(*request))
+                if isinstance(request, Multi):
+                    request = steps.send(self.http.multi(request.body))
+                else:
+                    request = steps.send(self.run(*request))
         except StopIteration as done:
             return done.value
 
@@ -104,7 +129,10 @@ class Searcher:
         try:
             request = next(steps)
             while True:
-                request = steps.send(await self.arun(*request))
+                if isinstance(request, Multi):
+                    request = steps.send(await self.ahttp.multi(request.body))
+                else:
+                    request = steps.send(await self.arun(*request))
         except StopIteration as done:
             return done.value
 
@@ -118,16 +146,17 @@ class Searcher:
         sort: str = "relevance",
         public_only: bool = False,
         facets: bool = True,
-    ) -> Generator[tuple[str, dict[str, Any]], dict[str, Any], dict[str, Any]]:
-        """A search without I/O: yields each Meilisearch request (query, params), is sent its
-        answer, and returns the shaped result, so sync and async callers share every rule."""
+    ) -> Generator[Any, Any, dict[str, Any]]:
+        """A search without I/O: yields each Meilisearch request (query, params), or a
+        ``Multi`` (a /multi-search body), is sent its answer, and returns the shaped result,
+        so sync and async callers share every rule."""
         if not 0 <= limit <= MAX_LIMIT:
             raise QueryError(f"limit は 0〜{MAX_LIMIT} で指定してください", field="limit")
         if not 0 <= offset <= MAX_OFFSET:
             raise QueryError(f"offset は 0〜{MAX_OFFSET} で指定してください", field="offset")
         found = yield from self._find(
             q, filters, limit=limit, offset=offset, sort=sort, public_only=public_only,
-            facets=facets,
+            facets=facets, rank=True,
         )  # fmt: skip
         # hits whose words are not in the body: their attachments' text, in one more request
         need = [
@@ -148,7 +177,23 @@ class Searcher:
             by_id = {h["id"]: h for h in more["hits"]}
             for h in found.result["hits"]:
                 h.update(by_id.get(h["id"], {}))
-        return self._shape(found, limit, offset, sort)
+        out = self._shape(found, limit, offset, sort)
+        query, fixes = found.query, found.fixes
+        out["full_total"] = found.full
+        out["missing"] = found.plan.missing if found.plan else []
+        out["corrected"] = [{"word": w, "correction": c} for w, c in found.corrected.items()]
+        lacking = {h["id"]: h.get("_lacking", []) for h in found.result["hits"]}
+        for hit in out["hits"]:
+            hit["missing_words"] = lacking.get(hit["id"], [])
+            hit["matched_all"] = not hit["missing_words"]
+        out["suggestions"] = []
+        if out["total"] < SUGGEST_BELOW and query.groups and not found.corrected:
+            if fixes is None:
+                tags = yield from self._tags(public_only)
+                fixes = self.speller.corrections(query, tags)
+            if fixes:
+                out["suggestions"] = [{"q": apply_corrections(query.text, fixes), "words": fixes}]
+        return out
 
     def _find(
         self,
@@ -161,8 +206,13 @@ class Searcher:
         public_only: bool,
         facets: bool,
         retrieve: list[str] | None = None,
-    ) -> Generator[tuple[str, dict[str, Any]], dict[str, Any], _Found]:
-        """The first page of a search, loosened when nothing matches, and how it was asked."""
+        rank: bool = False,
+    ) -> Generator[Any, Any, _Found]:
+        """The first page of a search, loosened when nothing matches, and how it was asked.
+
+        With ``rank`` (the search pages), a word spelled close to the index's vocabulary is
+        corrected when nothing matches, and a page that cases with every word do not fill is
+        ranked by kb.ranking; without (the export), any of the words is the last resort."""
         if sort not in SORTS:
             raise QueryError(
                 f"並べ替え {sort!r} は使えません", field="sort", hint="relevance / newest / oldest"
@@ -172,10 +222,11 @@ class Searcher:
         expr = parsed.expression()
         if public_only:
             expr.append('visibility = "public"')
+        where = expr + place_filter(query)
         params: dict[str, Any] = {
             "limit": limit,
             "offset": offset,
-            "filter": expr,
+            "filter": where,
             "attributesToRetrieve": retrieve or (RETRIEVE if query.empty else RETRIEVE + BODY),
             "locales": ["jpn"],
             "matchingStrategy": "all",
@@ -189,20 +240,56 @@ class Searcher:
             params["sort"] = sort_rules
         result = yield query.meili, params
         relaxed = False
-        # Nothing found: every word without its suffix 化・的・性 (効率化 → 効率), then any of
-        # the words; the snippets mark what was found.
+        # Nothing found: every word without its suffix 化・的・性 (効率化 → 効率).
         loose = query.loosened() if result["estimatedTotalHits"] == 0 else None
         if loose is not None:
-            result = yield loose.meili, params
-            if result["estimatedTotalHits"] > 0:
-                query, relaxed = loose, True
-        fewer = loose or query  # a suffix alone (ロボット化 → ロボット, 化) matches nothing useful
-        if result["estimatedTotalHits"] == 0 and len(fewer.terms) > 1:
-            anyword = {**params, "matchingStrategy": "frequency"}
-            result = yield fewer.meili, anyword
-            if result["estimatedTotalHits"] > 0:
-                query, relaxed, params = fewer, True, anyword
-        return _Found(query, parsed, params, result, relaxed)
+            answer = yield loose.meili, params
+            if answer["estimatedTotalHits"] > 0:
+                query, relaxed, result = loose, True, answer
+        if not rank:
+            fewer = loose or query  # a suffix alone (ロボット化 → ロボット, 化) matches nothing
+            if result["estimatedTotalHits"] == 0 and len(fewer.terms) > 1:
+                anyword = {**params, "matchingStrategy": "frequency"}
+                result = yield fewer.meili, anyword
+                if result["estimatedTotalHits"] > 0:
+                    query, relaxed, params = fewer, True, anyword
+            return _Found(query, parsed, params, result, relaxed, expr)
+        corrected: dict[str, str] = {}
+        fixes: dict[str, str] | None = None
+        if result["estimatedTotalHits"] == 0 and query.groups:
+            # Nothing at all: a word spelled close to the index's vocabulary (インボス →
+            # インボイス) is searched as corrected, and the correction is shown.
+            tags = yield from self._tags(public_only)
+            fixes = self.speller.corrections(query, tags)
+            if fixes:
+                fixed = parse_query(apply_corrections(query.text, fixes), self.analyzer)
+                answer = yield fixed.meili, {**params, "filter": expr + place_filter(fixed)}
+                if answer["estimatedTotalHits"] > 0:
+                    query, result, where = fixed, answer, expr + place_filter(fixed)
+                    params = {**params, "filter": where}
+                    corrected, fixes = fixes, {}
+        full = result["estimatedTotalHits"]
+        plan: Plan | None = None
+        several = len(query.groups) > 1 and bool(tail_groups(query))
+        if query.alternatives or (full < offset + limit and (several or query.places)):
+            # not enough cases with every word: one federated search ranks every word, the
+            # place named in the text, then the words' subsets by weight (kb.ranking)
+            counts = None
+            if several:
+                requests = count_requests(query, expr)
+                search_on = params.get("attributesToSearchOn")
+                answer = yield Multi(counting(self.index_name, requests, search_on))
+                counts = [r["estimatedTotalHits"] for r in answer["results"]]
+            place_text = _with_place_words(query, self.analyzer) if query.places else None
+            plan = make_plan(query, where, place_text, expr, counts, full)
+            body = federated(self.index_name, plan, params, FACETS if facets else None)
+            result = yield Multi(body)
+            per_hit = [plan.lacking[h["_federation"]["queriesPosition"]] for h in result["hits"]]
+            for hit, words in zip(result["hits"], per_hit, strict=True):
+                hit["_lacking"] = plan.missing + [w for w in words if w not in plan.missing]
+            result["hits"].sort(key=lambda h: bool(h["_lacking"]))  # every word first
+            relaxed = relaxed or any(h["_lacking"] for h in result["hits"])
+        return _Found(query, parsed, params, result, relaxed, expr, full, plan, corrected, fixes)
 
     async def aexport(
         self, q: str, filters: list[str] | None, *, sort: str = "relevance",
@@ -240,6 +327,17 @@ class Searcher:
             "truncated": total >= MAX_TOTAL_HITS,
             "relaxed": found.relaxed,
         }
+
+    def _tags(self, public_only: bool) -> Generator[Any, Any, list[str]]:
+        """The index's tags (public cases' only for the public side), part of the spelling
+        vocabulary: asked once a minute at most, not on every search that finds little."""
+        now = time.monotonic()
+        cached = self._tag_cache.get(public_only)
+        if cached is None or now - cached[0] > TAGS_TTL_S:
+            where = ['visibility = "public"'] if public_only else []
+            answer = yield "", {"limit": 0, "facets": ["tags"], "filter": where}
+            cached = self._tag_cache[public_only] = (now, _facet_values(answer, "tags"))
+        return cached[1]
 
     def run(self, q: str, params: dict[str, Any]) -> dict[str, Any]:
         """One raw Meilisearch search on this index, its errors as SearchUnavailable."""
@@ -283,6 +381,9 @@ class Searcher:
             "offset": offset,
             "sort": sort,
             "relaxed": relaxed,
+            "places": [{**_place(p), "q": query.without_place(p)} for p in query.places],
+            "offers": [{**_place(p), "q": query.without_place(p)} for p in query.offers],
+            "excluded": [t.label or t.key for t in query.excluded],
             "processing_time_ms": result.get("processingTimeMs", 0),
         }
 
@@ -308,4 +409,70 @@ class Searcher:
 
 
 # stored for searching and snippets, not part of a case as pages and the API show it
-_INTERNAL_KEYS = {"hash", "has_attach_text", *ATTACHMENT}
+_INTERNAL_KEYS = {"hash", "has_attach_text", "reading", *ATTACHMENT}
+
+
+def notes(result: dict[str, Any]) -> list[str]:
+    """What the result says about the query, in Japanese: corrections, words found nowhere,
+    partial matches, place filters and offers (the web page, `kb search`)."""
+    out = []
+    for fix in result.get("corrected", []):
+        out.append(
+            f"「{fix['word']}」に一致する事例がないため、「{fix['correction']}」で検索しました"
+        )
+    missing = result.get("missing", [])
+    if missing:
+        out.append("「" + "」「".join(missing) + "」を含む事例はありません")
+    if result.get("relaxed"):
+        full = result.get("full_total", 0)
+        out.append(
+            f"すべての語を含む事例（{full} 件）の後に、一部の語に一致した事例を表示しています"
+            if full
+            else "すべての語を含む事例はありません。一部の語に一致した事例を表示しています"
+        )
+    for word, label in place_labels(result).items():
+        out.append(f"「{word}」は地域の絞り込み（{label}）として使いました")
+    for s in result.get("suggestions", []):
+        out.append(f"もしかして: {s['q']}")
+    return out
+
+
+def place_labels(result: dict[str, Any]) -> dict[str, str]:
+    """Place word -> what it filters on (北陸 → 都道府県: 新潟県・富山県・石川県・福井県)."""
+    by_word: dict[str, list[dict[str, str]]] = {}
+    for p in result.get("places", []):
+        by_word.setdefault(p["word"], []).append(p)
+    return {
+        word: ps[0]["label"] if len(ps) == 1 else ps[0]["label"].split(":")[0] + ": "
+        + "・".join(p["value"] for p in ps)
+        for word, ps in by_word.items()
+    }  # fmt: skip
+
+
+def place_filter(query: Query) -> list[str]:
+    """The query's place words as filter expressions (values of one field ORed)."""
+    by_field: dict[str, list[str]] = {}
+    for p in query.places:
+        by_field.setdefault(p.field, []).append(p.value)
+    return [
+        "(" + " OR ".join(f"{name} = {quote(v)}" for v in dict.fromkeys(values)) + ")"
+        for name, values in by_field.items()
+    ]
+
+
+def _place(p: Place) -> dict[str, str]:
+    return {"field": p.field, "value": p.value, "word": p.word, "label": p.label}
+
+
+def _with_place_words(query: Query, analyzer: Analyzer) -> Query:
+    """``query`` with its place words searched as words (東京都 named in a case's text)."""
+    extra = tuple(
+        (Term(phrase=terms, label=p.word),)
+        for p in query.places
+        if (terms := tuple(analyzer.normalizer.terms(p.word)))
+    )
+    return query.with_groups(query.groups + extra)
+
+
+def _facet_values(answer: dict[str, Any], name: str) -> list[str]:
+    return list(answer.get("facetDistribution", {}).get(name, {}))

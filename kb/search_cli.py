@@ -13,7 +13,7 @@ from indexer.documents import Analyzer
 from kb import meili, meili_server
 from kb.cli import content_option, handles_errors, main
 from kb.config import Settings, load_settings
-from kb.search import Searcher
+from kb.search import Searcher, notes
 from kb.taxonomy import load_taxonomy
 
 
@@ -23,8 +23,8 @@ def make_searcher(settings: Settings) -> Searcher:
     return Searcher(meili.client(conn, settings.meili_timeout_s), settings.index_name, analyzer)
 
 
-@main.command()
-@click.argument("query", default="")
+@main.command(context_settings={"ignore_unknown_options": True})  # -建設 is a word
+@click.argument("words", nargs=-1)
 @click.option(
     "--filter", "filters", multiple=True, metavar="FIELD=VALUE", help="絞り込み（繰り返し可）"
 )
@@ -35,7 +35,7 @@ def make_searcher(settings: Settings) -> Searcher:
 @content_option
 @handles_errors
 def search(
-    query: str,
+    words: tuple[str, ...],
     filters: tuple[str, ...],
     limit: int,
     offset: int,
@@ -43,13 +43,27 @@ def search(
     as_json: bool,
     content: Path | None,
 ) -> None:
-    """事例を検索する。"""
+    """事例を検索する（語は AND、語の間の OR はいずれか、-語 は除外、"…" は完全一致）。"""
+    query = " ".join(words)
     settings = load_settings(**({"content_dir": content} if content else {}))
     result = make_searcher(settings).search(
         query, list(filters), limit=limit, offset=offset, sort=sort
     )
     if as_json:
-        keep = ("query", "total", "hits", "facets")
+        keep = (
+            "query",
+            "total",
+            "full_total",
+            "hits",
+            "facets",
+            "relaxed",
+            "missing",
+            "places",
+            "offers",
+            "excluded",
+            "corrected",
+            "suggestions",
+        )
         out = {k: result[k] for k in keep}
         out["hits"] = [
             {
@@ -63,16 +77,23 @@ def search(
                     "year",
                     "visibility",
                     "snippet",
+                    "matched_all",
+                    "missing_words",
                 )
             }
             for h in result["hits"]
         ]
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
-    note = "（すべての語を含む事例がないため、一部の語に一致した事例）" if result["relaxed"] else ""
-    click.echo(f"{result['total']} 件{note}")
+    click.echo(f"{result['total']} 件")
+    for note in notes(result):
+        click.echo(note)
     for hit in result["hits"]:
         click.echo(f"\n{click.style(hit['title'], bold=True)}  [{hit['id']}]")
+        if hit["missing_words"]:
+            click.echo(
+                "  （一部の語に一致: 「" + "」「".join(hit["missing_words"]) + "」を含みません）"
+            )
         click.echo(f"  {hit['prefecture']} / {hit['year']} 年度 / {', '.join(hit['themes'])}")
         text = re.sub(
             r"<mark>(.*?)</mark>", lambda m: click.style(m.group(1), fg="yellow"), hit["snippet"]

@@ -27,13 +27,13 @@ def spans(text: str, query: Query, analyzer: Analyzer) -> list[tuple[int, int]]:
     flat = [t for u in units for t in u.tokens]
     terms = [t.term for t in flat]
     found: list[tuple[int, int]] = []
-    for term in query.terms:
+    for term in query.shown:
         if term.phrase:
             n = len(term.phrase)
             for i in range(len(terms) - n + 1):
                 if tuple(terms[i : i + n]) == term.phrase:
                     found.append((flat[i].start, flat[i + n - 1].end))
-    concepts = {t.concept for t in query.terms if t.concept}
+    concepts = {t.concept for t in query.shown if t.concept}
     if concepts:
         for m in analyzer.thesaurus.document_matches(units):
             if m.concept in concepts:
@@ -87,7 +87,7 @@ def marked(line: str, marks: str, query: Query) -> list[tuple[int, int]] | None:
     if len(places) != len(terms):
         return None
     found: list[tuple[int, int]] = []
-    for term in query.terms:
+    for term in query.shown:
         if term.concept:
             for j, t in enumerate(terms):
                 if t == term.concept:
@@ -110,7 +110,7 @@ def best_line(text: str, query: Query) -> int | None:
     (earliest wins). Each term is looked for in the whole text at once, not line by line."""
     padded = " " + text.replace("\n", " \n ") + " "
     scores: dict[int, int] = {}
-    for term in query.terms:
+    for term in query.shown:
         needle = f" {term.key} "
         seen: set[int] = set()
         pos = padded.find(needle)

@@ -85,6 +85,23 @@ def test_search_shape(client: TestClient) -> None:
     assert data["facets"]["themes"] == {"dx": 3}
 
 
+def test_search_json_names_places_partial_matches_and_offers(client: TestClient) -> None:
+    data = client.get("/api/search", params={"q": "DX 京都"}).json()
+    assert [h["id"] for h in data["hits"]] == ["kyoto-dx"]
+    assert data["places"] == [
+        {"field": "prefecture", "value": "京都府", "word": "京都", "label": "都道府県: 京都府",
+         "q": "DX"}
+    ]  # fmt: skip
+    partial = client.get("/api/search", params={"q": "事業継続計画 水害"}).json()
+    assert partial["missing"] == ["水害"] and partial["relaxed"] is True
+    assert partial["full_total"] == 0 and partial["hits"][0]["matched_all"] is False
+    assert partial["hits"][0]["missing_words"] == ["水害"]
+    china = client.get("/api/search", params={"q": "中国 DX"}).json()
+    assert china["offers"][0]["value"] == "中国" and china["places"] == []
+    typo = client.get("/api/search", params={"q": "デジタルか"}).json()
+    assert {"suggestions", "corrected"} <= set(typo)
+
+
 def test_search_filters_repeat_and_combine(client: TestClient) -> None:
     assert set(ids(client, q="DX", filter=["prefecture=京都府", "prefecture=愛知県"])) == {
         "kyoto-dx",

@@ -22,7 +22,14 @@ from tests.conftest import ROOT, ContentTree, case_text
 
 # a body `kb check` accepts for kind "case" (its structure checks want these sections)
 BODY = "## 背景\n背景。\n\n## 取組\n取組。\n\n## 成果\n成果。\n\n## 今後の課題\n課題。"
-HIT_KEYS = {"id", "title", "kind", "themes", "prefecture", "year", "visibility", "snippet"}
+HIT_KEYS = {
+    *("id", "title", "kind", "themes", "prefecture", "year", "visibility", "snippet"),
+    *("matched_all", "missing_words"),
+}
+SEARCH_KEYS = {
+    *("query", "total", "full_total", "hits", "facets", "relaxed", "missing", "places"),
+    *("offers", "excluded", "corrected", "suggestions"),
+}
 
 
 def cli_env(meili_data: Path, content: Path, index: str) -> dict[str, str | None]:
@@ -363,7 +370,7 @@ def test_search_json_shape(search_env: dict[str, str | None]) -> None:
     result = run(search_env, "search", "ＤＸ", "--json")
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert set(data) == {"query", "total", "hits", "facets"}
+    assert set(data) == SEARCH_KEYS
     assert data["query"] == "ＤＸ" and data["total"] == 2
     for hit in data["hits"]:
         assert set(hit) == HIT_KEYS
@@ -394,6 +401,28 @@ def test_search_unknown_filter_value_lists_valid_ones(search_env: dict[str, str 
     assert result.exit_code == 1 and result.stdout == ""
     assert "prefecture に '京都' という値はありません。もしかして「京都府」" in result.stderr
     assert "使える値: 北海道" in result.stderr
+
+
+def test_search_takes_several_unquoted_words(search_env: dict[str, str | None]) -> None:
+    result = run(search_env, "search", "ＤＸ", "組合", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["query"] == "ＤＸ 組合" and data["hits"][0]["id"] == "kyoto-dx"
+    assert data["hits"][0]["matched_all"] is True
+
+
+def test_search_text_names_partial_matches_places_and_corrections(
+    search_env: dict[str, str | None],
+) -> None:
+    partial = run(search_env, "search", "事業継続計画", "水害")
+    assert partial.exit_code == 0
+    assert "「水害」を含む事例はありません" in partial.stdout
+    place = run(search_env, "search", "ＤＸ", "京都")
+    assert "「京都」は地域の絞り込み（都道府県: 京都府）として使いました" in place.stdout
+    assert "[kyoto-dx]" in place.stdout and "[tokyo-inner]" not in place.stdout
+    excluded = json.loads(run(search_env, "search", "ＤＸ", "-京都", "--json").stdout)
+    assert [h["id"] for h in excluded["hits"]] == ["tokyo-inner"]
+    assert excluded["excluded"] == ["京都"]
 
 
 def test_search_text_output(search_env: dict[str, str | None]) -> None:

@@ -40,6 +40,36 @@ def test_search_returns_meilisearch_answer_and_reuses_the_connection(ix):
     assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
 
 
+def _federated(index: str) -> dict:
+    return {
+        "federation": {"limit": 10},
+        "queries": [
+            {"indexUid": index, "q": "受発注", "federationOptions": {"weight": 1.0}},
+            {"indexUid": index, "q": "", "federationOptions": {"weight": 0.5}},
+        ],
+    }
+
+
+def test_multi_search_counts_and_federates_on_the_same_connection(ix):
+    client = _client(ix)
+    index = ix.settings.index_name
+    counts = client.multi({"queries": [{"indexUid": index, "q": "計画", "limit": 0}]})
+    assert counts["results"][0]["estimatedTotalHits"] == 1
+    sock = client._local.conn.sock
+    merged = client.multi(_federated(index))
+    assert merged["hits"][0]["id"] == "dx-a" and merged["estimatedTotalHits"] == 2
+    assert merged["hits"][0]["_federation"]["queriesPosition"] == 0
+    assert client._local.conn.sock is sock
+    with pytest.raises(SearchUnavailable):
+        client.multi({"queries": [{"indexUid": "nope-index", "q": ""}]})
+
+
+def test_async_multi_search_federates(ix):
+    client = _async_client(ix)
+    merged = run_async(client.multi(_federated(ix.settings.index_name)))
+    assert [h["id"] for h in merged["hits"]] == ["dx-a", "bcp-b"]
+
+
 def test_a_connection_closed_meanwhile_is_retried_once(ix):
     client = _client(ix)
     client.search(ix.settings.index_name, "", {"limit": 1})

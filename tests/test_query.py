@@ -59,9 +59,94 @@ def test_repeated_words_are_asked_once(a: Analyzer) -> None:
     assert len(parse_query("ＤＸ DX デジタル化", a).terms) == 1
 
 
-def test_quotes_and_operators_never_reach_meilisearch_raw(a: Analyzer) -> None:
-    meili = parse_query('"組合" -除外 OR 加入', a).meili
-    assert meili.count('"') % 2 == 0 and "-" not in meili
+def test_quotes_and_operators_are_parsed_not_passed_raw(a: Analyzer) -> None:
+    q = parse_query('"組合" -除外 OR 加入 "未完', a)
+    for meili in q.expansions():
+        assert meili.count('"') % 2 == 0
+        assert meili.count("-") == 1 and meili.endswith("-除外")
+    assert [t.label for t in q.excluded] == ["除外"]
+
+
+def test_or_between_words_gives_one_search_per_alternative(a: Analyzer) -> None:
+    q = parse_query("輸出 OR 越境EC 事業承継", a)
+    assert len(q.groups) == 2 and len(q.groups[0]) == 2
+    assert q.expansions() == [
+        f'輸出 "{concept(a, "事業承継")}"',
+        f'"{concept(a, "越境EC")}" "{concept(a, "事業承継")}"',
+    ]
+    assert q.alternatives
+    # a word of several terms on either side is one alternative
+    both = parse_query("共同受注 OR 人材育成", a)
+    assert len(both.groups) == 1 and len(both.groups[0]) == 2
+    # 全角の ＯＲ and ｜ work too
+    assert len(parse_query("輸出 ＯＲ 越境EC", a).groups) == 1
+    assert len(parse_query("輸出｜越境EC", a).groups) == 1
+    # 後継者不足 = 後継者 (a synonym) + 不足: both, as one alternative
+    succession = parse_query("後継者不足 OR 人手不足", a)
+    assert succession.expansions()[0] == f'"{concept(a, "後継者")}" 不足'
+    assert [t.label for t in succession.terms][:2] == ["後継者", "不足"]
+
+
+def test_minus_word_is_excluded_and_not_required(a: Analyzer) -> None:
+    q = parse_query("事業承継 -税制 －建設", a)
+    assert [t.label for t in q.excluded] == ["税制", "建設"]
+    assert q.meili == f'"{concept(a, "事業承継")}" -税制 -建設'
+    assert len(q.groups) == 1
+
+
+def test_quoted_words_are_an_exact_phrase_without_synonyms(a: Analyzer) -> None:
+    q = parse_query("“事業承継税制”", a)
+    assert q.terms == (Term(phrase=("事業", "承継", "税制")),)
+    assert q.meili == '"事業 承継 税制"'
+
+
+def test_unknown_compound_is_searched_as_written(a: Analyzer) -> None:
+    # 事業承経 (a typo) = 事業 / 承 / 経: not three loose words of which two are one kanji
+    assert parse_query("事業承経", a).meili == '"事業 承 経"'
+    # a synonym written with a one-character unit stays the synonym
+    assert parse_query("適格請求書等保存方式", a).terms[0].concept
+
+
+def test_lone_kana_is_dropped_when_other_words_remain(a: Analyzer) -> None:
+    q = parse_query("取引先に値上げをお願いしたい", a)
+    assert [t.label for t in q.terms] == ["取引先", "値上げ"]
+    assert "値上げ" in q.meili
+
+
+def test_kana_words_become_readings(a: Analyzer) -> None:
+    for kana in ("じぎょうしょうけい", "ジギョウショウケイ"):
+        assert parse_query(kana, a).terms == (Term(reading="jigyoushoukei"),)
+    assert parse_query("かかくてんか", a).meili == "kakakutenka"
+    # real kana words stay words (Sudachi knows them)
+    assert parse_query("ものづくり", a).terms[0].phrase
+    assert parse_query("ひきつぎ", a).terms[0].phrase
+    # short kana words are too ambiguous to read
+    assert not any(t.reading for t in parse_query("ちゃば", a).terms)
+
+
+def test_region_and_prefecture_words_become_places(a: Analyzer) -> None:
+    q = parse_query("事業承継 東北", a)
+    assert [(p.field, p.value) for p in q.places] == [("region", "北海道・東北")]
+    assert [t.label for t in q.terms] == ["事業承継"]
+    assert q.without_place(q.places[0]) == "事業承継"
+    assert [(p.field, p.value) for p in parse_query("福井 事業承継", a).places] == [
+        ("prefecture", "福井県")
+    ]
+    assert [p.value for p in parse_query("中国地方の再エネ", a).places] == ["中国"]
+    assert [p.value for p in parse_query("九州 人手不足", a).places] == ["九州・沖縄"]
+    assert parse_query("東北", a).terms == ()
+    # areas that are not one region: their prefectures
+    hokuriku = parse_query("北陸 DX", a).places
+    assert [p.value for p in hokuriku] == ["新潟県", "富山県", "石川県", "福井県"]
+    assert {p.word for p in hokuriku} == {"北陸"}
+
+
+def test_china_is_a_word_offered_as_region_unless_abroad(a: Analyzer) -> None:
+    alone = parse_query("中国 展示会", a)
+    assert not alone.places and [o.value for o in alone.offers] == ["中国"]
+    assert "中国" in alone.meili
+    export = parse_query("中国 輸出", a)
+    assert not export.places and not export.offers and "中国" in export.meili
 
 
 def test_long_query_is_cut(a: Analyzer) -> None:
@@ -70,9 +155,9 @@ def test_long_query_is_cut(a: Analyzer) -> None:
 
 
 def test_precision_kyoto_is_not_tokyo(a: Analyzer) -> None:
-    kyoto = parse_query("京都", a).terms
-    assert kyoto == (Term(phrase=("京都",)),)
+    assert a.normalizer.terms("京都") == ["京都"]
     assert "京都" not in a.normalizer.terms("東京都")
+    assert [p.value for p in parse_query("京都", a).places] == ["京都府"]
 
 
 def test_loosened_takes_word_forming_suffixes_off(a: Analyzer) -> None:

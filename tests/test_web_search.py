@@ -90,12 +90,17 @@ def test_facets_have_japanese_labels_regions_and_counts(client):
     assert re.search(
         r"<span class=\"label\">DX・デジタル化</span>.*?<span class=\"n\">2<", html, re.S
     )
-    assert '<p class="region">北海道・東北</p>' in html
-    assert '<p class="region">全国</p>' in html
+    # region headings are links that filter on the region
+    region = '<p class="region"><a href="/?filter=region%3D{}" data-nav>{}</a></p>'
+    assert (
+        region.format("%E5%8C%97%E6%B5%B7%E9%81%93%E3%83%BB%E6%9D%B1%E5%8C%97", "北海道・東北")
+        in html
+    )
+    assert region.format("%E5%85%A8%E5%9B%BD", "全国") in html
     assert (
         html.index("北海道・東北")
-        < html.index('<p class="region">関東')
-        < html.index('<p class="region">中部')
+        < html.index("data-nav>関東</a></p>")
+        < html.index("data-nav>中部</a></p>")
     )
     for label in ("テーマ", "都道府県", "業種", "組織形態", "種別", "年度"):
         assert f"<summary>{label}</summary>" in html
@@ -197,6 +202,40 @@ def test_relaxed_results_say_so(client):
     res = client.get("/", params={"q": "価格転嫁 宇宙開発"})
     assert hit_ids(res.text) == ["aichi-price"]
     assert "すべての語を含む事例はありません。一部の語に一致した事例を表示しています" in res.text
+
+
+def test_region_heading_filters_and_marks_itself_current(client):
+    res = client.get("/", params=[("filter", "region=北海道・東北")])
+    assert hit_ids(res.text) == ["miyagi-succession"]
+    assert 'aria-current="true">北海道・東北</a>' in res.text
+    assert "地域: 北海道・東北" in res.text  # the chip
+
+
+def test_place_word_is_a_chip_that_removes_the_word(client):
+    res = client.get("/", params={"q": "事業承継 東北"})
+    assert hit_ids(res.text) == ["miyagi-succession"]
+    assert "「東北」は地域の絞り込み（地域: 北海道・東北）として使いました" in res.text
+    chip = re.search(r'<a class="chip" href="([^"]+)">地域: 北海道・東北', res.text)
+    assert chip and chip.group(1) == "/?q=%E4%BA%8B%E6%A5%AD%E6%89%BF%E7%B6%99"  # q=事業承継
+
+
+def test_china_alone_offers_the_region_as_a_chip(client):
+    res = client.get("/", params={"q": "中国"})
+    assert "地方: 中国 で絞り込む" in res.text
+    assert 'href="/?filter=region%3D%E4%B8%AD%E5%9B%BD"' in res.text
+
+
+def test_partial_matches_are_marked_below_full_ones(client):
+    res = client.get("/", params={"q": "価格転嫁 デジタル化"})
+    assert hit_ids(res.text)[:2] in (["aichi-price", "aichi-dx"], ["aichi-dx", "aichi-price"])
+    assert "一部の語に一致（「デジタル化」を含みません）" in res.text
+    assert "一部の語に一致（「価格転嫁」を含みません）" in res.text
+
+
+def test_typo_is_corrected_and_said(client):
+    res = client.get("/", params={"q": "インボス"})
+    assert hit_ids(res.text) == ["zenkoku-invoice-qa"]
+    assert "「インボス」に一致する事例がないため、「インボイス」で検索しました" in res.text
 
 
 def test_fragment_is_the_results_region_with_canonical_url(client):

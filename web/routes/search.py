@@ -10,13 +10,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from indexer.settings import MAX_TOTAL_HITS
-from kb.search import Searcher
+from kb.search import Searcher, notes, place_labels
 from web.deps import Services, services
 from web.facets import (
     FACET_LABELS,
     MAX_PAGE,
     PAGE_SIZE,
     SORT_LABELS,
+    Chip,
     SearchState,
     chips,
     facet_groups,
@@ -136,6 +137,27 @@ async def _context(
         "sorts": SORT_LABELS,
         "taxonomy": taxonomy,
         "relaxed_notice": RELAXED_NOTICE,
+        "notes": [n for n in notes(result) if not n.startswith("もしかして")],
+        # place words of the query applied as filters: removing the chip removes the word
+        "place_chips": [
+            Chip(label, SearchState(q=q, filters=state.filters, sort=sort).url())
+            for (label, q) in dict.fromkeys(
+                (place_labels(result)[p["word"]], p["q"]) for p in result["places"]
+            )
+        ],
+        "offers": [
+            Chip(
+                f"地方: {o['value']}",
+                SearchState(
+                    q=o["q"], filters=(*state.filters, (o["field"], o["value"])), sort=sort
+                ).url(),
+            )
+            for o in result["offers"]
+        ],
+        "spelling": [
+            Chip(s["q"], SearchState(q=s["q"], filters=state.filters, sort=sort).url())
+            for s in result["suggestions"]
+        ],
         "relax": [],
         "nearest": [],
         "canonical_url": state.url(),
