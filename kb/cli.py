@@ -12,8 +12,11 @@ from typing import Any, ClassVar, NoReturn, TypeVar
 
 import click
 
+from kb import cli_text
 from kb.config import Settings, load_settings
 from kb.errors import KbError
+
+cli_text.install()  # before the decorators below: some of click's texts are read by them
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -303,9 +306,10 @@ def serve(
 ) -> None:
     """Web アプリと API を起動する。"""
     from kb import meili, meili_server
-    from web.server import run
+    from web.server import check_port, run
 
     settings = _settings(content)
+    check_port(host or settings.host, port or settings.port, "--port" if port else "KB_PORT")
     conn = meili_server.ensure(settings)
     if not meili.healthy(conn):  # serve anyway: searches answer 503 until it is back
         click.echo(
@@ -334,8 +338,10 @@ def preview(path: Path, port: int, content: Path | None) -> None:
     import uvicorn
 
     from kb.preview import create_preview_app
+    from web.server import check_port
 
     settings = _settings(content)
+    check_port("127.0.0.1", port, "--port")
     click.echo(
         f"http://127.0.0.1:{port}/ で {path} をプレビューしています（Ctrl+C で終了）", err=True
     )

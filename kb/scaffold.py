@@ -7,6 +7,7 @@ both give identical bytes for the same inputs and the same content tree.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,7 +20,20 @@ import yaml
 from kb.case import ID_MAX_LENGTH
 from kb.casefiles import case_files
 from kb.checks.structure import PLACEHOLDER, SECTIONS
+from kb.config import Settings
 from kb.errors import ContentError, KbError
+from kb.fields import (
+    BODY_PREFIX,
+    BY_NAME,
+    FIELDS,
+    Entry,
+    Field,
+    FieldError,
+    choices,
+    parse,
+    read,
+    section_names,
+)  # fmt: skip
 from kb.taxonomy import Taxonomy
 
 GUIDANCE: dict[str, str] = {
@@ -34,41 +48,45 @@ GUIDANCE: dict[str, str] = {
     "進め方": "手順やチェックリストを、順番どおりに書きます。",
     "参考": "関連する制度・資料・事例へのリンクや名称を書きます。",
 }
-FRONT_MATTER = ("id", "title", "summary", "kind", "themes", "prefecture", "year", "visibility")
+FRONT_MATTER = ("id", "title", "summary", "kind", "themes", "prefecture", "industry",
+                "organization", "organization_type", "programs", "tags", "year", "published",
+                "visibility")  # fmt: skip
+OPTIONAL = {"industry", "organization", "organization_type", "programs", "tags", "published"}
 ID_FALLBACK = "case"
 
 
 @dataclass(frozen=True)
 class Draft:
-    """What an editor enters; values are written as given so `kb check` judges them."""
+    """The checked values of a new case (kb.fields turns what an editor typed into these)."""
 
     title: str
     summary: str
     themes: list[str]
     prefecture: str
-    year: int | str
+    year: int | None
     kind: str = "case"
     visibility: str = "internal"
     slug: str = ""
+    organization: str | None = None
+    organization_type: str | None = None
+    industry: str | None = None
+    programs: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    published: date | None = None
+    sections: dict[str, str] = field(default_factory=dict)  # heading -> text written
 
     @classmethod
-    def from_form(cls, data: dict[str, Any]) -> Draft:
-        themes = data.get("themes") or []
-        if isinstance(themes, str):
-            themes = [t for t in re.split(r"[,、，\s]+", themes) if t]
-        year: int | str = str(data.get("year", "")).strip()
-        if isinstance(year, str) and re.fullmatch(r"[0-9０-９]{1,6}", year):
-            year = int(unicodedata.normalize("NFKC", year))
+    def from_entry(cls, entry: Entry) -> Draft:
+        """The draft of a form or `kb new` run (a wrong field is left empty)."""
+        v = entry.values
         return cls(
-            title=str(data.get("title", "")).strip(),
-            summary=str(data.get("summary", "")).strip(),
-            themes=[str(t).strip() for t in themes],
-            prefecture=str(data.get("prefecture", "")).strip(),
-            year=year,
-            kind=str(data.get("kind", "case")).strip() or "case",
-            visibility=str(data.get("visibility", "internal")).strip() or "internal",
-            slug=str(data.get("slug", "") or "").strip(),
-        )
+            title=v["title"] or "", summary=v["summary"] or "", themes=v["themes"] or [],
+            prefecture=v["prefecture"] or "", year=v["year"], kind=v["kind"] or "case",
+            visibility=v["visibility"] or "internal", slug=v["slug"] or "",
+            organization=v["organization"], organization_type=v["organization_type"],
+            industry=v["industry"], programs=v["programs"] or [], tags=v["tags"] or [],
+            published=v["published"], sections=dict(entry.sections),
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -92,7 +110,7 @@ def propose_id(draft: Draft, taxonomy: Taxonomy, existing: set[str]) -> str:
     """``<prefecture romaji>-<year>-<slug>``, with -2, -3 … until no case uses it."""
     pref = taxonomy.vocab["prefectures"].canonical(draft.prefecture) or ""
     romaji = taxonomy.prefectures[pref].romaji if pref else "unknown"
-    year = str(draft.year) if isinstance(draft.year, int) else (_ascii_slug(draft.year) or "0")
+    year = str(draft.year or 0)
     themes = [t for t in draft.themes if taxonomy.vocab["themes"].canonical(t)]
     slug = _ascii_slug(draft.slug) or _ascii_slug(draft.title) or (
         taxonomy.vocab["themes"].canonical(themes[0]) if themes else ""
@@ -128,21 +146,23 @@ def _line(key: str, value: Any) -> str:
 
 
 def render(draft: Draft, case_id: str, taxonomy: Taxonomy) -> str:
-    """The whole file: front matter, then each section with guidance and placeholder."""
-    values = {
-        "id": case_id,
-        "title": draft.title,
-        "summary": draft.summary,
-        "kind": draft.kind,
-        "themes": list(draft.themes),
-        "prefecture": draft.prefecture,
-        "year": draft.year,
-        "visibility": draft.visibility,
-    }
-    out = ["---\n", *(_line(k, values[k]) for k in FRONT_MATTER), "---\n"]
+    """The whole file: front matter, then each section with its text, or guidance and
+    placeholder where nothing was written."""
+    values = {"id": case_id, **{k: getattr(draft, k) for k in FRONT_MATTER if k != "id"}}
+    out = ["---\n"]
+    for key in FRONT_MATTER:
+        value = values[key]
+        if key in OPTIONAL and value in (None, "", []):
+            continue
+        out.append(_line(key, list(value) if isinstance(value, list) else value))
+    out.append("---\n")
     kind = taxonomy.vocab["kinds"].canonical(draft.kind) or "case"
     for name in SECTIONS.get(kind, SECTIONS["case"]):
-        out.append(f"\n## {name}\n\n<!-- {GUIDANCE[name]} -->\n{PLACEHOLDER}\n")
+        text = draft.sections.get(name, "").strip()
+        if text:
+            out.append(f"\n## {name}\n\n{text}\n")
+        else:
+            out.append(f"\n## {name}\n\n<!-- {GUIDANCE[name]} -->\n{PLACEHOLDER}\n")
     return "".join(out)
 
 
@@ -158,67 +178,149 @@ def build(draft: Draft, taxonomy: Taxonomy, content_dir: Path) -> Scaffold:
     return Scaffold(case_id, f"{folder}/{case_id}.md", render(draft, case_id, taxonomy))
 
 
+@dataclass
+class Review:
+    """A draft's file and what is wrong with it, per field, in the editor's words."""
+
+    draft: Draft
+    scaffold: Scaffold
+    errors: dict[str, str]  # field name (or body-<heading>, body) -> message
+    notes: list[str]  # worth knowing, not blocking (unfilled sections, personal data …)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def review(entry: Entry, taxonomy: Taxonomy, settings: Settings) -> Review:
+    """Build the file for ``entry`` and check it with `kb check`'s per-file rules; their
+    findings are attached to the field or body section they concern."""
+    from kb.checks import check_draft
+
+    draft = Draft.from_entry(entry)
+    made = build(draft, taxonomy, settings.content_dir)
+    errors = dict(entry.errors)
+    notes: list[str] = []
+    if not errors:
+        starts = _section_lines(made.text)
+        for f in check_draft(settings, taxonomy, made.rel, made.text):
+            if f.check == "structure" and PLACEHOLDER in f.message:
+                continue  # said once below, in the editor's words
+            where = f.field if f.field in BY_NAME else _section_at(starts, f.line)
+            text = f.message + (f"（{f.hint}）" if f.hint else "")
+            if f.severity == "error":
+                errors.setdefault(where, text)
+            else:
+                notes.append(text)
+    empty = [n for n in section_names(draft.kind) if not draft.sections.get(n)]
+    if empty:
+        notes.append(
+            "本文が未記入の見出し: " + "・".join(empty)
+            + f"（ファイルでは「{PLACEHOLDER}」になります。書き換えてから提出してください）"
+        )  # fmt: skip
+    return Review(draft, made, errors, notes)
+
+
+def _section_lines(text: str) -> list[tuple[int, str]]:
+    """(1-based line, heading) of each ``## `` heading of the file."""
+    return [(i, line[3:].strip()) for i, line in enumerate(text.split("\n"), 1)
+            if line.startswith("## ")]  # fmt: skip
+
+
+def _section_at(starts: list[tuple[int, str]], line: int | None) -> str:
+    found = [name for start, name in starts if line is not None and start <= line]
+    return BODY_PREFIX + found[-1] if found else "body"
+
+
 # -- the command -------------------------------------------------------------------------
 
 
-def _ask(value: str | None, label: str, default: str | None = None) -> str:
-    if value is not None:
-        return value
-    return str(click.prompt(label, default=default, show_default=default is not None))
+def _prompt_text(f: Field, taxonomy: Taxonomy) -> str:
+    if f.name in ("kind", "visibility"):
+        return f"{f.label}（{' / '.join(label for _, label in choices(f, taxonomy))}）"
+    if f.name == "themes":
+        labels = "、".join(label for _, label in choices(f, taxonomy))
+        return f"{f.label}（{labels} から選び、読点で区切る）"
+    return f"{f.label}（{f.help}）"
+
+
+_DEFAULTS = {"kind": "事例", "visibility": "内部"}
+
+
+def _ask(f: Field, taxonomy: Taxonomy) -> Any:
+    """Ask for ``f`` until the answer is right (every mistake said, then asked again)."""
+    default = str(date.today().year) if f.name == "year" else _DEFAULTS.get(f.name)
+    while True:
+        try:
+            raw = click.prompt(_prompt_text(f, taxonomy), default=default,
+                               show_default=default is not None)  # fmt: skip
+        except click.Abort:
+            if sys.stdin is not None and sys.stdin.isatty():
+                raise
+            raise KbError(
+                f"入力できる端末がないため、{f.label}を尋ねられません",
+                field=f.name,
+                hint=f"{f.flag} で指定してください（必須: "
+                + " ".join(x.flag for x in FIELDS if x.required)
+                + "）",
+            ) from None
+        try:
+            return parse(f, raw, taxonomy)
+        except FieldError as exc:
+            click.echo(f"  {exc.message}", err=True)
+
+
+def _field_options(func: Any) -> Any:
+    for f in reversed(FIELDS):
+        func = click.option(f.flag, f.name, default=None, metavar="TEXT",
+                            help=f"{f.label}: {f.help}")(func)  # fmt: skip
+    return func
 
 
 @click.command("new")
-@click.option("--title", help="タイトル")
-@click.option("--summary", help="要約（1〜3文）")
-@click.option("--kind", help="種別: case / qa / material")
-@click.option("--themes", help="テーマのキー（カンマ区切り、例: dx,bcp）")
-@click.option("--prefecture", help="都道府県（例: 愛知県、全国）")
-@click.option("--year", help="年度（例: 2024）")
-@click.option("--visibility", help="public（公開）または internal（内部限り）")
-@click.option(
-    "--slug", default="", help="id の末尾に使う英小文字の語（省略時はタイトル・テーマから）"
-)
+@_field_options
 @click.option("--stdout", "to_stdout", is_flag=True, help="ファイルを書かずに内容を表示する")
 @click.option(
     "--content", type=click.Path(path_type=Path, file_okay=False), default=None,
     help="事例フォルダ（既定: ./content または KB_CONTENT_DIR）",
 )  # fmt: skip
-def new(
-    title: str | None, summary: str | None, kind: str | None, themes: str | None,
-    prefecture: str | None, year: str | None, visibility: str | None, slug: str,
-    to_stdout: bool, content: Path | None,
-) -> None:  # fmt: skip
-    """新しい事例ファイルをひな形から作る（足りない項目は対話で尋ねる）。"""
-    from kb.checks import check_draft
+def new(to_stdout: bool, content: Path | None, **given: str | None) -> None:
+    """新しい事例ファイルをひな形から作る（足りない項目は対話で尋ねる）。
+
+    種別・公開範囲は日本語（事例・質疑応答・指導資料、公開・内部）でも、年度は和暦
+    （令和6、R6、平成30）でも書けます。間違った項目はその場で尋ね直します。
+    """
     from kb.config import load_settings
     from kb.taxonomy import load_taxonomy
 
     try:
         settings = load_settings(**({"content_dir": content} if content else {}))
         taxonomy = load_taxonomy(settings.content_dir)
-        kinds = " / ".join(f"{k}（{v}）" for k, v in taxonomy.kinds.items())
-        theme_keys = ", ".join(taxonomy.themes)
-        draft = Draft.from_form({
-            "title": _ask(title, "タイトル"),
-            "summary": _ask(summary, "要約（1〜3文）"),
-            "kind": _ask(kind, f"種別 {kinds}", "case"),
-            "themes": _ask(themes, f"テーマ（カンマ区切り: {theme_keys}）"),
-            "prefecture": _ask(prefecture, "都道府県（例: 愛知県、全国）"),
-            "year": _ask(year, "年度", str(date.today().year)),
-            "visibility": _ask(visibility, "公開範囲 public / internal", "internal"),
-            "slug": slug,
-        })  # fmt: skip
-        scaffold = build(draft, taxonomy, settings.content_dir)
-        errors = [
-            f
-            for f in check_draft(settings, taxonomy, scaffold.rel, scaffold.text)
-            if f.severity == "error"
-        ]
-        if errors:
-            for f in errors:
-                click.echo(str(f), err=True)
-            click.echo(f"{len(errors)} 件のエラーがあるため作成しませんでした", err=True)
-            raise SystemExit(1)
+        interactive = sys.stdin is not None and sys.stdin.isatty()
+        data: dict[str, Any] = {}
+        wrong = []
+        for f in FIELDS:
+            if given.get(f.name) is None:
+                continue
+            try:
+                data[f.name] = parse(f, given[f.name], taxonomy)
+            except FieldError as exc:
+                click.echo(f"{f.flag}: {exc.message}", err=True)
+                wrong.append(f)
+        if wrong and not interactive:
+            raise KbError(f"{len(wrong)} 個の項目が正しくないため作成しませんでした",
+                          hint="上の説明に沿って直してください")  # fmt: skip
+        for f in FIELDS:
+            if f.name not in data and (f.required or f in wrong):
+                data[f.name] = _ask(f, taxonomy)
+        entry = read(data, taxonomy)
+        result = review(entry, taxonomy, settings)
+        if not result.ok:
+            for name, message in result.errors.items():
+                label = BY_NAME[name].label if name in BY_NAME else "本文"
+                click.echo(f"{label}: {message}", err=True)
+            raise KbError(f"{len(result.errors)} 件の問題があるため作成しませんでした")
+        scaffold = result.scaffold
         if to_stdout:
             click.echo(scaffold.text, nl=False)
             return

@@ -59,6 +59,7 @@ def search(
                     "title",
                     "kind",
                     "themes",
+                    "theme_labels",
                     "prefecture",
                     "year",
                     "visibility",
@@ -73,7 +74,8 @@ def search(
     click.echo(f"{result['total']} 件{note}")
     for hit in result["hits"]:
         click.echo(f"\n{click.style(hit['title'], bold=True)}  [{hit['id']}]")
-        click.echo(f"  {hit['prefecture']} / {hit['year']} 年度 / {', '.join(hit['themes'])}")
+        labels = "、".join(hit["theme_labels"])
+        click.echo(f"  {hit['prefecture']} / {hit['year']} 年度 / {labels}")
         text = re.sub(
             r"<mark>(.*?)</mark>", lambda m: click.style(m.group(1), fg="yellow"), hit["snippet"]
         )
