@@ -90,6 +90,7 @@ class _Commands(click.Group):
         "bench": ("kb.corpus", "bench_group"),
         "build-site": ("web.site", None),
         "user": ("kb.users_cli", None),
+        "token": ("kb.tokens_cli", None),
         "meili": ("kb.meili_cli", None),
         "search": ("kb.search_cli", None),
         "stats": ("kb.stats_cli", None),

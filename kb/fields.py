@@ -147,7 +147,10 @@ def parse_date(value: str) -> date:
     m = _DATE.fullmatch(text)
     if not m:
         raise FieldError("公開日は 2024-03-15 のように年・月・日で書いてください")
-    year = parse_year((m.group(1) or "") + m.group(2))
+    try:
+        year = parse_year((m.group(1) or "") + m.group(2))
+    except FieldError:
+        raise FieldError(f"公開日の年は {YEAR_MIN}〜{YEAR_MAX} 年の間で書いてください") from None
     try:
         return date(year, int(m.group(3)), int(m.group(4)))
     except ValueError:
@@ -262,10 +265,11 @@ def parse(field: Field, value: Any, tax: Taxonomy) -> Any:
     wrong. An empty optional field gives None (or an empty list)."""
     if _empty(value):
         if field.required:
-            verb = "入力" if field.control in ("text", "textarea", "year") else "選択"
             if field.control == "checkboxes":
                 raise FieldError(f"{field.label}を1つ以上選んでください")
-            raise FieldError(f"{field.label}を{verb}してください")
+            if field.control in ("text", "textarea", "year"):
+                raise FieldError(f"{field.label}を入力してください")
+            raise FieldError(f"{field.label}を選んでください")
         return [] if field.control in ("checkboxes", "words") else None
     return RULES[field.name](value, tax)
 

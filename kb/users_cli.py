@@ -32,7 +32,9 @@ def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         line = sys.stdin.readline()
         return _accounts().check_password(line.rstrip("\r\n"))
-    if sys.stdin is sys.__stdin__ and not sys.stdin.isatty():  # getpass would echo it
+    if sys.stdin is sys.__stdin__ and not (
+        sys.stdin and sys.stdin.isatty()
+    ):  # getpass would echo it
         raise _accounts().AccountError(
             "入力できる端末がないため、パスワードを尋ねられません",
             field="password",

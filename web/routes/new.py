@@ -51,9 +51,18 @@ def _review(svc: Services, data: dict[str, Any]) -> Review:
     return review(read(data, svc.taxonomy), svc.taxonomy, svc.settings)
 
 
+def _file(result: Review) -> str:
+    """The file's name, once the fields it is made of are right."""
+    if {"prefecture", "year"} & set(result.errors) or not result.draft.prefecture:
+        return ""
+    return f"{result.scaffold.id}.md"
+
+
 def preview(request: Request, svc: Services, result: Review) -> str:
     """The draft as its case page will show it (the case page's own template)."""
     draft = result.draft
+    if not draft.title:
+        return '<p class="help">タイトルを入力すると、ここに事例ページでの見え方が出ます。</p>'
     doc: dict[str, Any] = {
         "id": result.scaffold.id, **{f.name: getattr(draft, f.name) for f in FIELDS},
         "published": str(draft.published) if draft.published else None,
@@ -63,9 +72,14 @@ def preview(request: Request, svc: Services, result: Review) -> str:
     template = request.app.state.templates.get_template("_case_article.html")
     return str(
         template.render(
-            doc=doc, rendered=to_html(body), meta=_meta_links(doc, svc), attachments=[],
-            edit_url="", taxonomy=svc.taxonomy, request=request,
-        )  # fmt: skip
+            doc=doc,
+            rendered=to_html(body),
+            meta=_meta_links(doc, svc),
+            attachments=[],
+            edit_url="",
+            taxonomy=svc.taxonomy,
+            request=request,
+        )
     )
 
 
@@ -87,7 +101,7 @@ def _page(
         "label": label,
         "sections": sections,
         "kind": kind,
-        "file": f"{result.scaffold.id}.md" if result else "",
+        "file": _file(result) if result else "",
         "preview": preview(request, svc, result) if result else "",
     }
     return request.app.state.templates.TemplateResponse(
@@ -138,7 +152,7 @@ async def validate(request: Request, svc: Annotated[Services, Depends(services)]
         "values": values,
         "sections": list(section_names(result.draft.kind)),
         "id": result.scaffold.id,
-        "file": f"{result.scaffold.id}.md",
+        "file": _file(result),
         "markdown": result.scaffold.text,
         "preview": preview(request, svc, result),
         "labels": {k: label(k) for k in result.errors},

@@ -116,7 +116,7 @@
     showYear(result.values);
     showSummary(result);
     showNotes(result.notes);
-    file.textContent = result.file;
+    file.textContent = result.file || "—";
     preview.innerHTML = result.preview; // rendered by the server from the case page's template
   }
 
