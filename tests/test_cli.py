@@ -21,7 +21,8 @@ from tests.conftest import ROOT, ContentTree, case_text
 
 # a body `kb check` accepts for kind "case" (its structure checks want these sections)
 BODY = "## 背景\n背景。\n\n## 取組\n取組。\n\n## 成果\n成果。\n\n## 今後の課題\n課題。"
-HIT_KEYS = {"id", "title", "kind", "themes", "prefecture", "year", "visibility", "snippet"}
+HIT_KEYS = {"id", "title", "kind", "themes", "theme_labels", "prefecture", "year", "visibility",
+            "snippet"}  # fmt: skip
 
 
 def cli_env(meili_data: Path, content: Path, index: str) -> dict[str, str | None]:
@@ -223,6 +224,7 @@ def test_search_json_shape(search_env: dict[str, str | None]) -> None:
         assert set(hit) == HIT_KEYS
     hit = next(h for h in data["hits"] if h["id"] == "kyoto-dx")
     assert hit["prefecture"] == "京都府" and hit["year"] == 2022 and hit["themes"] == ["dx"]
+    assert hit["theme_labels"] == ["DX・デジタル化"]  # beside the keys, which stay
     assert "<mark>ＤＸ</mark>" in hit["snippet"]
     assert data["facets"]["prefecture"] == {"京都府": 1, "東京都": 1}
 
@@ -255,6 +257,7 @@ def test_search_text_output(search_env: dict[str, str | None]) -> None:
     assert result.exit_code == 0
     assert result.stdout.startswith("1 件") and "[aichi-bcp]" in result.stdout
     assert "<mark>" not in result.stdout
+    assert "愛知県 / 2023 年度 / BCP・防災\n" in result.stdout  # the theme's label, not its key
 
 
 # -- meili -------------------------------------------------------------------------
