@@ -5,7 +5,6 @@ written or published here."""
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -22,7 +21,6 @@ from web.responses import JSONResponse
 from web.routes.cases import _meta_links
 
 router = APIRouter()
-_COMMENT = re.compile(r"<!--.*?-->\n?", re.S)
 _MULTI = {f.name for f in FIELDS if f.control == "checkboxes"}
 
 
@@ -68,7 +66,7 @@ def preview(request: Request, svc: Services, result: Review) -> str:
         "published": str(draft.published) if draft.published else None,
         "year": draft.year or "—", "kind": draft.kind,
     }  # fmt: skip
-    body = _COMMENT.sub("", result.scaffold.text.split("---\n", 2)[2])
+    body = result.scaffold.text.split("---\n", 2)[2]
     template = request.app.state.templates.get_template("_case_article.html")
     return str(
         template.render(
