@@ -266,14 +266,14 @@ def test_search_text_output(search_env: dict[str, str | None]) -> None:
 def test_meili_status(search_env: dict[str, str | None]) -> None:
     result = run(search_env, "meili", "status")
     assert result.exit_code == 0
-    assert "running: True" in result.stdout and "version: 1.21.0" in result.stdout
-    assert "managed: True" in result.stdout
+    assert "状態: 起動中" in result.stdout and "バージョン: 1.21.0" in result.stdout
+    assert "管理: kb が起動・停止" in result.stdout
 
 
 def test_meili_status_when_not_running(tmp_path: Path) -> None:
     env = cli_env(tmp_path / "data", tmp_path / "content", "x")
     result = run(env, "meili", "status")
-    assert result.exit_code == 3 and "running: False" in result.stdout
+    assert result.exit_code == 3 and "状態: 停止中" in result.stdout
 
 
 def test_search_before_any_index_says_to_run_kb_index(

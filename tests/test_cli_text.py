@@ -24,9 +24,9 @@ def click_msgids() -> set[str]:
     found: set[str] = set()
     for source in Path(click.__file__).parent.glob("*.py"):
         for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-                if node.func.id in ("_", "ngettext"):
-                    found |= {a.value for a in node.args[:2] if isinstance(a, ast.Constant)}
+            named = isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            if named and node.func.id in ("_", "ngettext"):  # type: ignore[attr-defined]
+                found |= {a.value for a in node.args[:2] if isinstance(a, ast.Constant)}  # type: ignore[attr-defined]
     return found
 
 
