@@ -31,6 +31,7 @@ _DATE = re.compile(
 )
 _WORDS = re.compile(r"[,、，;；\s]+")
 MAX_TITLE = 120
+_TOP_HEADING = re.compile(r"^ {0,3}#{1,2}[ \t]+(.*?)[ \t#]*$", re.M)  # the form writes ## itself
 
 
 class FieldError(ValueError):
@@ -238,7 +239,12 @@ def _plain(value: Any, tax: Taxonomy) -> str:
 
 
 def _tags(value: Any, tax: Taxonomy) -> list[str]:
-    return _items(value)
+    tags = _items(value)
+    for tag in tags:
+        if (theme := tax.theme_for(tag)) is not None:
+            raise FieldError(f"「{tag}」はテーマ「{tax.theme_label(theme)}」と同じ意味です。"
+                             "タグからは消して、テーマで選んでください")  # fmt: skip
+    return tags
 
 
 def _slug(value: Any, tax: Taxonomy) -> str:
@@ -299,6 +305,12 @@ def read(data: Mapping[str, Any], tax: Taxonomy) -> Entry:
             values[field.name] = None
     kind = values.get("kind") or "case"
     sections = {n: _body(data.get(BODY_PREFIX + n)) for n in section_names(kind)}
+    for name, text in sections.items():
+        if m := _TOP_HEADING.search(text):
+            errors[BODY_PREFIX + name] = (
+                f"見出し「{m.group(1)}」は「### {m.group(1)}」と書いてください"
+                f"（「{name}」の見出しはこのフォームが付けます）"
+            )
     return Entry(values, errors, sections)
 
 

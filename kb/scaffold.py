@@ -178,6 +178,14 @@ def build(draft: Draft, taxonomy: Taxonomy, content_dir: Path) -> Scaffold:
     return Scaffold(case_id, f"{folder}/{case_id}.md", render(draft, case_id, taxonomy))
 
 
+# `kb check` findings said for the form
+MISSING_FILE = ("画像のファイルがありません", "リンク先のファイルがありません")
+ADVICE = {
+    "personal-data": "（公開する事例には書けません。「担当者」「組合員Ａ社」などに置き換えるか、"
+    "公開範囲を「内部」にしてください）",
+}
+
+
 @dataclass
 class Review:
     """A draft's file and what is wrong with it, per field, in the editor's words."""
@@ -206,12 +214,16 @@ def review(entry: Entry, taxonomy: Taxonomy, settings: Settings) -> Review:
         for f in check_draft(settings, taxonomy, made.rel, made.text):
             if f.check == "structure" and PLACEHOLDER in f.message:
                 continue  # said once below, in the editor's words
-            where = f.field if f.field in BY_NAME else _section_at(starts, f.line)
-            text = f.message + (f"（{f.hint}）" if f.hint else "")
-            if f.severity == "error":
-                errors.setdefault(where, text)
-            else:
-                notes.append(text)
+            name = (f.field or "").split("[")[0]
+            if f.field == "body" and f.message.startswith(MISSING_FILE):
+                name = f.message.rsplit(": ", 1)[-1]
+                notes.append(f"画像・資料「{name}」は、ダウンロードしたファイルと同じフォルダに置いて"
+                             "一緒に提出してください")  # fmt: skip
+            elif f.severity == "error":
+                where = name if name in BY_NAME else _section_at(starts, f.line)
+                errors.setdefault(where, f.message + (f"（{f.hint}）" if f.hint else ""))
+            else:  # hints speak of fields by their keys; the form's own advice instead
+                notes.append(f.message + ADVICE.get(f.check, ""))
     empty = [n for n in section_names(draft.kind) if not draft.sections.get(n)]
     if empty:
         notes.append(

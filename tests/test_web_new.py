@@ -70,13 +70,13 @@ def test_japanese_era_and_labels_are_converted(content: ContentTree) -> None:
         "year": "令和6年度",
         "kind": "質疑応答",
         "visibility": "内部",
-        "tags": "価格交渉、共同受注 DX",
+        "tags": "価格交渉、共同受注 EDI",
     }
     data = client(content).post("/api/new/validate", json=sent).json()
     assert data["ok"] is True, data["errors"]
     assert data["values"]["year"] == 2024 and data["values"]["kind"] == "qa"
     assert "year: 2024\n" in data["markdown"] and "kind: qa\n" in data["markdown"]
-    assert "tags: [価格交渉, 共同受注, DX]\n" in data["markdown"]
+    assert "tags: [価格交渉, 共同受注, EDI]\n" in data["markdown"]
     assert data["file"] == "aichi-2024-qa-dx.md"
 
 
@@ -136,3 +136,24 @@ def test_written_sections_and_optional_fields_go_into_the_file(content: ContentT
     )
     assert "year: 2024\npublished: 2024-03-15\nvisibility: public\n" in text
     assert "## 背景\n\n紙の受発注に時間がかかっていた。\n\n## 取組\n\n<!--" in text
+
+
+def test_body_problems_are_said_next_to_their_section(content: ContentTree) -> None:
+    sent = {**FORM, "tags": "DX", "body-背景": "# 組合の概要\n組合員は２０社。",
+            "body-取組": "担当の山田（090-1234-5678）が対応した。\n\n![工程図](flow.png)",
+            "body-成果": "#### 数字\n受注が２割増えた。"}  # fmt: skip
+    data = client(content).post("/api/new/validate", json=sent).json()
+    assert data["errors"] == {
+        "tags": "「DX」はテーマ「DX・デジタル化」と同じ意味です。タグからは消して、テーマで選んでください",
+        "body-背景": "見出し「組合の概要」は「### 組合の概要」と書いてください（「背景」の見出しはこのフォームが付けます）",
+    }
+    assert data["labels"]["body-背景"] == "本文「背景」"
+    fixed = {**sent, "tags": "", "body-背景": "### 組合の概要\n組合員は２０社。"}
+    data = client(content).post("/api/new/validate", json=fixed).json()
+    assert data["errors"] == {
+        "body-成果": "見出しのレベルが飛んでいます（## の次に #### 数字）（### 数字 にしてください）"
+    }
+    notes = " ".join(data["notes"])
+    assert "個人情報の可能性があります（電話番号）" in notes and "公開範囲を「内部」に" in notes
+    assert "画像・資料「flow.png」は、ダウンロードしたファイルと同じフォルダに置いて" in notes
+    assert not DEVELOPER_TEXT.search(notes) and "visibility" not in notes
