@@ -157,3 +157,13 @@ def test_body_problems_are_said_next_to_their_section(content: ContentTree) -> N
     assert "個人情報の可能性があります（電話番号）" in notes and "公開範囲を「内部」に" in notes
     assert "画像・資料「flow.png」は、ダウンロードしたファイルと同じフォルダに置いて" in notes
     assert not DEVELOPER_TEXT.search(notes) and "visibility" not in notes
+
+
+def test_check_button_without_javascript_shows_the_preview(content: ContentTree) -> None:
+    response = client(content).post("/new", data={**FORM, "kind": "質疑応答", "action": "preview"})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    assert '<h1 id="case-title">共同受注によるDX推進</h1>' in response.text
+    assert '<fieldset class="sections" data-kind="qa">' in response.text  # the kind's sections
+    assert '<fieldset class="sections" data-kind="case" hidden>' in response.text
+    assert "aichi-2024-qa-dx.md" in response.text
+    assert 'type="radio" name="kind" value="qa" checked' in response.text  # 質疑応答 is qa

@@ -22,6 +22,7 @@ from web.routes.cases import _meta_links
 
 router = APIRouter()
 _MULTI = {f.name for f in FIELDS if f.control == "checkboxes"}
+_PICKED = ("radio", "checkboxes", "select")
 
 
 async def _data(request: Request) -> dict[str, Any]:
@@ -91,9 +92,14 @@ def _page(
         for key, label in tax.kinds.items()
         if key in SECTIONS
     ]
+    shown = dict(data)
+    for f in FIELDS:  # a choice typed another way (質疑応答, 東京) is shown as the one picked
+        if result and f.control in _PICKED and f.name not in result.errors:
+            value = getattr(result.draft, f.name)
+            shown[f.name] = value if value not in (None, "") else data.get(f.name, "")
     context = {
         "fields": [(f, choices(f, tax)) for f in FIELDS],
-        "data": data,
+        "data": shown,
         "errors": result.errors if result else {},
         "notes": result.notes if result else [],
         "label": label,
