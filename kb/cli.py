@@ -72,6 +72,7 @@ def content_option(func: F) -> F:
         "content",
         type=click.Path(path_type=Path, file_okay=False),
         default=None,
+        metavar="DIR",
         help="事例フォルダ（既定: ./content または KB_CONTENT_DIR）",
     )(func)
 
@@ -86,7 +87,7 @@ class _Commands(click.Group):
 
     # command name -> (module, its command object; None: the module decorates ``main``)
     LAZY: ClassVar[dict[str, tuple[str, str | None]]] = {
-        "new": ("kb.scaffold", "new"),
+        "new": ("kb.new_cli", "new"),
         "bench": ("kb.corpus", "bench_group"),
         "build-site": ("web.site", None),
         "user": ("kb.users_cli", None),

@@ -93,7 +93,8 @@ def test_bearer_token_opens_the_api(app_and_tokens: tuple[TestClient, TokenStore
     assert found.status_code == 200
     hit = found.json()["hits"][0]
     assert hit["themes"] == ["bcp"] and hit["theme_labels"] == ["BCP・防災"]
-    assert client.get("/api/cases/aichi-bcp", headers=auth).json()["id"] == "aichi-bcp"
+    case = client.get("/api/cases/aichi-bcp", headers=auth).json()
+    assert case["id"] == "aichi-bcp" and case["theme_labels"] == ["BCP・防災"]
     # a POST with a token needs no CSRF token: no cookie speaks for the caller
     checked = client.post("/api/new/validate", json={"title": "x"}, headers=auth)
     assert checked.status_code == 200 and checked.json()["ok"] is False

@@ -67,13 +67,17 @@ def preview(request: Request, svc: Services, result: Review) -> str:
         "published": str(draft.published) if draft.published else None,
         "year": draft.year or "—", "kind": draft.kind,
     }  # fmt: skip
+    doc["summary"] = draft.summary or "（要約が未入力です）"
+    missing = {"都道府県": not draft.prefecture, "年度": not draft.year, "テーマ": not draft.themes}
+    meta = [(name, [("（未入力）", "")] if missing.get(name) else values)
+            for name, values in _meta_links(doc, svc)]  # fmt: skip
     body = result.scaffold.text.split("---\n", 2)[2]
     template = request.app.state.templates.get_template("_case_article.html")
     return str(
         template.render(
             doc=doc,
             rendered=to_html(body),
-            meta=_meta_links(doc, svc),
+            meta=meta,
             attachments=[],
             edit_url="",
             taxonomy=svc.taxonomy,
