@@ -167,3 +167,12 @@ def test_check_button_without_javascript_shows_the_preview(content: ContentTree)
     assert '<fieldset class="sections" data-kind="case" hidden>' in response.text
     assert "aichi-2024-qa-dx.md" in response.text
     assert 'type="radio" name="kind" value="qa" checked' in response.text  # 質疑応答 is qa
+
+
+def test_what_is_typed_is_never_markup(content: ContentTree) -> None:
+    evil = "<script>alert(1)</script>"
+    sent = {**FORM, "title": evil, "summary": f"{evil}。", "organization": evil, "body-背景": evil}
+    data = client(content).post("/api/new/validate", json=sent).json()
+    assert "<script>" not in data["preview"] and "&lt;script&gt;" in data["preview"]
+    page = client(content).post("/new", data={**sent, "year": "x", "action": "download"}).text
+    assert "<script>alert" not in page and 'value="&lt;script&gt;alert(1)&lt;/script&gt;"' in page
