@@ -91,6 +91,7 @@ def test_preview_is_the_case_page(content: ContentTree) -> None:
     assert "<strong>受発注</strong>" in html and "製造業" in html and "DX・デジタル化" in html
     assert "&lt;!--" not in html and "<!--" not in html  # the guidance is not shown as text
     assert "（ここに記入）" in html  # the unfilled sections
+    assert '<a href="/?' not in html  # no link away from the form and what was typed
     assert any("取組" in n for n in data["notes"])
 
 

@@ -69,7 +69,8 @@ def preview(request: Request, svc: Services, result: Review) -> str:
     }  # fmt: skip
     doc["summary"] = draft.summary or "（要約が未入力です）"
     missing = {"都道府県": not draft.prefecture, "年度": not draft.year, "テーマ": not draft.themes}
-    meta = [(name, [("（未入力）", "")] if missing.get(name) else values)
+    # the case page's rows without their search links: a click would leave the form
+    meta = [(name, [("（未入力）", "")] if missing.get(name) else [(v, "") for v, _ in values])
             for name, values in _meta_links(doc, svc)]  # fmt: skip
     body = result.scaffold.text.split("---\n", 2)[2]
     template = request.app.state.templates.get_template("_case_article.html")
