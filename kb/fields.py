@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from kb.case import MAX_SUMMARY_SENTENCES, YEAR_MAX, YEAR_MIN, sentences
+from kb.case import ID_MAX_LENGTH, MAX_SUMMARY_SENTENCES, YEAR_MAX, YEAR_MIN, sentences
 from kb.checks.structure import SECTIONS
 from kb.taxonomy import Taxonomy, Vocabulary, fold
 
@@ -30,7 +30,9 @@ _DATE = re.compile(
     rf"(令和|平成|[rh])?\s*{_NUMBER}\s*[-/.年]\s*(\d{{1,2}})\s*[-/.月]\s*(\d{{1,2}})\s*日?"
 )
 _WORDS = re.compile(r"[,、，;；\s]+")
-MAX_TITLE = 120
+# the words an editor gives for the id, short enough for any prefecture, year and kind
+# (kb.scaffold.propose_id: the id stays within ID_MAX_LENGTH)
+MAX_SLUG = ID_MAX_LENGTH - len("kagoshima-2024-material--nnn") - 4
 _TOP_HEADING = re.compile(r"^ {0,3}#{1,2}[ \t]+(.*?)[ \t#]*$", re.M)  # the form writes ## itself
 
 
@@ -158,13 +160,6 @@ def parse_date(value: str) -> date:
         raise FieldError(f"{value} という日付はありません") from None
 
 
-def _title(value: Any, tax: Taxonomy) -> str:
-    text = _text(value)
-    if len(text) > MAX_TITLE:
-        raise FieldError(f"タイトルは {MAX_TITLE} 文字以内にしてください（いま {len(text)} 文字）")
-    return text
-
-
 def _summary(value: Any, tax: Taxonomy) -> str:
     text = _text(value)
     n = len(sentences(text))
@@ -251,11 +246,15 @@ def _slug(value: Any, tax: Taxonomy) -> str:
     text = _text(value)
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 _-]*", unicodedata.normalize("NFKC", text)):
         raise FieldError("英字と数字で書いてください（例: kyodo-juchu）。空欄でもかまいません")
+    if len(text) > MAX_SLUG:
+        raise FieldError(
+            f"{MAX_SLUG} 文字以内の短い英単語 1〜4 語にしてください（いま {len(text)} 文字）"
+        )
     return text
 
 
 RULES: dict[str, Callable[[Any, Taxonomy], Any]] = {
-    "title": _title, "summary": _summary, "kind": _kind, "themes": _themes,
+    "title": _plain, "summary": _summary, "kind": _kind, "themes": _themes,
     "prefecture": _prefecture, "year": _year, "visibility": _visibility, "organization": _plain,
     "organization_type": _one("organization_type"), "industry": _one("industry"),
     "programs": _programs, "tags": _tags, "published": _published, "slug": _slug,

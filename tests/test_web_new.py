@@ -177,3 +177,27 @@ def test_what_is_typed_is_never_markup(content: ContentTree) -> None:
     assert "<script>" not in data["preview"] and "&lt;script&gt;" in data["preview"]
     page = client(content).post("/new", data={**sent, "year": "x", "action": "download"}).text
     assert "<script>alert" not in page and 'value="&lt;script&gt;alert(1)&lt;/script&gt;"' in page
+
+
+def test_a_slug_too_long_for_a_file_name_is_a_field_message(content: ContentTree) -> None:
+    """issue 15: a 300-character slug answered 500 (the draft's file name was too long)."""
+    c = client(content)
+    data = c.post("/api/new/validate", json={**FORM, "slug": "a" * 300}).json()
+    assert data["ok"] is False
+    assert data["errors"] == {
+        "slug": "68 文字以内の短い英単語 1〜4 語にしてください（いま 300 文字）"
+    }
+    page = c.post("/new", data={**FORM, "slug": "a" * 300, "action": "download"})
+    assert page.status_code == 422 and "68 文字以内の短い英単語" in page.text
+    args = ["new", "--content", str(content.root), "--stdout", "--slug", "a" * 300, "--title",
+            "t", "--summary", "s", "--kind", "case", "--themes", "dx", "--prefecture", "愛知県",
+            "--year", "2024", "--visibility", "public"]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1 and "--slug: 68 文字以内" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_long_title_gives_a_shortened_id(content: ContentTree) -> None:
+    data = client(content).post("/api/new/validate", json={**FORM, "title": "x" * 300}).json()
+    assert data["ok"] is True, data["errors"]
+    assert data["id"].startswith("aichi-2024-xxx") and len(data["id"]) <= 96
