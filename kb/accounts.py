@@ -51,6 +51,13 @@ CREATE TABLE IF NOT EXISTS sessions (
     address TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS sessions_by_name ON sessions (name);
+-- kb.tokens: API tokens for scripts (only the SHA-256 digest of each)
+CREATE TABLE IF NOT EXISTS api_tokens (
+    name TEXT PRIMARY KEY,
+    digest TEXT NOT NULL UNIQUE,
+    created REAL NOT NULL,
+    expires REAL
+);
 CREATE TABLE IF NOT EXISTS login_failures (
     key TEXT PRIMARY KEY,
     failures INTEGER NOT NULL,

@@ -33,6 +33,16 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 LOADER_FIELDS = ("body", "source", "digest", "lines")
 
 
+MAX_SUMMARY_SENTENCES = 3
+YEAR_MIN, YEAR_MAX = 1990, 2100
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of ``text``, as the summary rule counts them."""
+    # a full-width period before a digit is a decimal point (１．５倍), not a sentence end
+    return [s for s in re.split(r"(?<=[。！？!?])|(?<=．)(?![0-9０-９])", text) if s.strip()]
+
+
 def _taxonomy(info: ValidationInfo) -> Taxonomy:
     ctx = info.context or {}
     tax = ctx.get("taxonomy")
@@ -96,7 +106,7 @@ class Case(BaseModel):
     organization_type: str | None = None
     programs: list[str] = Field(default_factory=list)
     tags: list[Text] = Field(default_factory=list)
-    year: Annotated[int, Field(ge=1990, le=2100, strict=True)]
+    year: Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX, strict=True)]
     published: date | None = None
     visibility: Literal["public", "internal"]
     attachments: list[Text] = Field(default_factory=list)
@@ -162,13 +172,10 @@ class Case(BaseModel):
     @field_validator("summary")
     @classmethod
     def _summary(cls, v: str) -> str:
-        # a full-width period before a digit is a decimal point (１．５倍), not a sentence end
-        sentences = [s for s in re.split(r"(?<=[。！？!?])|(?<=．)(?![0-9０-９])", v) if s.strip()]
-        if len(sentences) > 3:
+        n = len(sentences(v))
+        if n > MAX_SUMMARY_SENTENCES:
             raise PydanticCustomError(
-                "kb_summary",
-                "要約は1〜3文にしてください（{n} 文あります）",
-                {"n": len(sentences)},
+                "kb_summary", "要約は1〜3文にしてください（{n} 文あります）", {"n": n}
             )
         return v
 

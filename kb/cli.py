@@ -12,8 +12,11 @@ from typing import Any, ClassVar, NoReturn, TypeVar
 
 import click
 
+from kb import cli_text
 from kb.config import Settings, load_settings
 from kb.errors import KbError
+
+cli_text.install()  # before the decorators below: some of click's texts are read by them
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -69,6 +72,7 @@ def content_option(func: F) -> F:
         "content",
         type=click.Path(path_type=Path, file_okay=False),
         default=None,
+        metavar="DIR",
         help="事例フォルダ（既定: ./content または KB_CONTENT_DIR）",
     )(func)
 
@@ -83,10 +87,11 @@ class _Commands(click.Group):
 
     # command name -> (module, its command object; None: the module decorates ``main``)
     LAZY: ClassVar[dict[str, tuple[str, str | None]]] = {
-        "new": ("kb.scaffold", "new"),
+        "new": ("kb.new_cli", "new"),
         "bench": ("kb.corpus", "bench_group"),
         "build-site": ("web.site", None),
         "user": ("kb.users_cli", None),
+        "token": ("kb.tokens_cli", None),
         "meili": ("kb.meili_cli", None),
         "search": ("kb.search_cli", None),
         "stats": ("kb.stats_cli", None),
@@ -334,9 +339,10 @@ def serve(
 ) -> None:
     """Web アプリと API を起動する。"""
     from kb import meili, meili_server
-    from web.server import run
+    from web.server import check_port, run
 
     settings = _settings(content)
+    check_port(host or settings.host, port or settings.port, "--port" if port else "KB_PORT")
     conn = meili_server.ensure(settings)
     if not meili.healthy(conn):  # serve anyway: searches answer 503 until it is back
         click.echo(
@@ -365,8 +371,10 @@ def preview(path: Path, port: int, content: Path | None) -> None:
     import uvicorn
 
     from kb.preview import create_preview_app
+    from web.server import check_port
 
     settings = _settings(content)
+    check_port("127.0.0.1", port, "--port")
     click.echo(
         f"http://127.0.0.1:{port}/ で {path} をプレビューしています（Ctrl+C で終了）", err=True
     )

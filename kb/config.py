@@ -196,7 +196,7 @@ class Settings(BaseSettings):
         if v is None or not v.strip():
             return None
         if not v.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
+            raise ValueError("http:// か https:// で始めてください")
         return v.rstrip("/")
 
     @field_validator("admin_password_file", mode="before")
@@ -229,14 +229,14 @@ def load_settings(**overrides: object) -> Settings:
         for err in exc.errors():
             field = str(err["loc"][0]) if err["loc"] else "?"
             key = ENV_NAMES.get(field, field)
-            problems.append(f"{key}: {err['msg']} (got {err.get('input')!r})")
+            problems.append(f"{key}: {err['msg']}（指定値: {err.get('input')!r}）")
         raise ConfigError(
-            "invalid configuration: " + "; ".join(problems),
-            hint="fix the environment variable named above (see README, 設定)",
+            "設定が正しくありません: " + "; ".join(problems),
+            hint="挙げた環境変数を直してください（README の「設定」を参照）",
         ) from exc
     if settings.meili_url and not settings.meili_master_key:
         raise ConfigError(
-            "MEILI_MASTER_KEY: missing (required when MEILI_URL is set)",
-            hint="set MEILI_MASTER_KEY to the external server's master key, or unset MEILI_URL",
+            "MEILI_MASTER_KEY: 設定されていません（MEILI_URL を設定したときは必須）",
+            hint="MEILI_MASTER_KEY に外部の Meilisearch のマスターキーを設定するか、MEILI_URL を外してください",
         )
     return settings

@@ -85,8 +85,8 @@ class ContentErrors(KbError):
     def __init__(self, errors: list[ContentError]) -> None:
         n = len(errors)
         super().__init__(
-            f"{n} problem(s) in content",
-            hint="run `kb check` to see them all",
+            f"事例に {n} 件の問題があります",
+            hint="`kb check` ですべて確認できます",
         )
         self.errors = errors
 

@@ -101,20 +101,20 @@ def wait_task(client: meilisearch.Client, task_uid: int, timeout_s: float) -> Ta
         )
     except MeilisearchTimeoutError as exc:
         raise SearchUnavailable(
-            f"Meilisearch task {task_uid} not finished after {timeout_s:g} s",
-            hint="raise KB_MEILI_TIMEOUT, or check that Meilisearch is healthy (`kb meili status`)",
+            f"Meilisearch のタスク {task_uid} が {timeout_s:g} 秒たっても終わりません",
+            hint="KB_MEILI_TIMEOUT を増やすか、`kb meili status` で Meilisearch の状態を確認してください",
         ) from exc
     except (MeilisearchApiError, MeilisearchCommunicationError) as exc:
         raise SearchUnavailable(
-            f"Meilisearch error while waiting for task {task_uid}: {exc.message}",
-            hint="check that Meilisearch is running (`kb meili status`)",
+            f"タスク {task_uid} を待つ間に Meilisearch のエラー: {exc.message}",
+            hint="`kb meili status` で Meilisearch が起動しているか確認してください",
         ) from exc
     if task.status != "succeeded":
         error = task.error or {}
-        message = error.get("message") or f"task ended with status {task.status!r}"
+        message = error.get("message") or f"タスクの状態: {task.status!r}"
         code = error.get("code") or task.status
         failed = IndexingError(
-            f"Meilisearch task {task_uid} ({task.type}) failed: {message} [{code}]"
+            f"Meilisearch のタスク {task_uid}（{task.type}）が失敗しました: {message} [{code}]"
         )
         failed.reason = str(code)
         raise failed

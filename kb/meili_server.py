@@ -76,9 +76,9 @@ def _master_key(p: _Paths) -> str:
         key = p.key.read_text(encoding="utf-8").strip()
         if len(key.encode()) < 16:
             raise MeiliSetupError(
-                "master key file is empty or shorter than 16 bytes",
+                "マスターキーのファイルが空か、16 バイトより短くなっています",
                 path=p.key,
-                hint="stop Meilisearch, then delete this file and the meili/ folder beside it",
+                hint="Meilisearch を止めてから、このファイルと隣の meili/ フォルダを削除してください",
             ) from None
         return key
     key = secrets.token_urlsafe(32)
@@ -196,7 +196,7 @@ def _spawn(settings: Settings, p: _Paths, binary: Path, key: str) -> Connection 
                 stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
         except OSError as exc:
-            raise MeiliSetupError(f"cannot run {binary}: {exc}", hint=INSTALL_HINT) from exc
+            raise MeiliSetupError(f"{binary} を実行できません: {exc}", hint=INSTALL_HINT) from exc
     _children[proc.pid] = proc
     deadline = time.monotonic() + settings.meili_timeout_s
     while True:
@@ -207,7 +207,7 @@ def _spawn(settings: Settings, p: _Paths, binary: Path, key: str) -> Connection 
             if "Address already in use" in tail:
                 return None
             raise MeiliSetupError(
-                f"Meilisearch exited with status {code} while starting; end of its log:\n{tail}",
+                f"Meilisearch が起動中に終了しました（終了コード {code}）。ログの末尾:\n{tail}",
                 path=p.log,
             )
         if meili._healthy(url, timeout=0.5) and meili._version(url, key) is not None:
@@ -215,10 +215,10 @@ def _spawn(settings: Settings, p: _Paths, binary: Path, key: str) -> Connection 
         if time.monotonic() > deadline:
             _terminate(proc.pid)
             raise MeiliSetupError(
-                f"Meilisearch not available after {settings.meili_timeout_s:g} s; "
-                f"end of its log:\n{_log_tail(p.log, offset)}",
+                f"Meilisearch が {settings.meili_timeout_s:g} 秒たっても応答しません。"
+                f"ログの末尾:\n{_log_tail(p.log, offset)}",
                 path=p.log,
-                hint="raise KB_MEILI_TIMEOUT if this machine is slow",
+                hint="遅いマシンでは KB_MEILI_TIMEOUT を増やしてください",
             )
         time.sleep(0.05)
     record = {"pid": proc.pid, "port": port, "url": url, "binary": str(binary)}
@@ -247,7 +247,7 @@ def start(settings: Settings) -> Connection:
             if conn is not None:
                 return conn
     raise MeiliSetupError(
-        f"Meilisearch found its port taken {_PORT_ATTEMPTS} times in a row", path=p.log
+        f"Meilisearch のポートが {_PORT_ATTEMPTS} 回続けて使用中でした", path=p.log
     )
 
 
@@ -261,7 +261,7 @@ def stop(settings: Settings) -> bool:
         if info is None:
             return False
         if not _terminate(info["pid"]):
-            raise MeiliSetupError(f"could not stop Meilisearch (pid {info['pid']})", path=p.pid)
+            raise MeiliSetupError(f"Meilisearch（pid {info['pid']}）を停止できません", path=p.pid)
         p.pid.unlink(missing_ok=True)
         return True
 

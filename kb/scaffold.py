@@ -1,7 +1,8 @@
-"""`kb new`: a new case file with a proposed id, filled front matter and the body sections.
+"""A new case file: a proposed id, the front matter, and each body section (its text, or
+guidance and placeholder); ``review`` checks it and attaches each problem to its field.
 
-The same ``build`` produces the file for the CLI and for the web form's download, so
-both give identical bytes for the same inputs and the same content tree.
+The same ``build`` produces the file for `kb new` (kb/new_cli.py) and for the web form's
+download, so both give identical bytes for the same inputs and the same content tree.
 """
 
 from __future__ import annotations
@@ -13,13 +14,19 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import click
 import yaml
 
 from kb.case import ID_MAX_LENGTH
 from kb.casefiles import case_files
 from kb.checks.structure import PLACEHOLDER, SECTIONS
-from kb.errors import ContentError, KbError
+from kb.config import Settings
+from kb.errors import ContentError
+from kb.fields import (
+    BODY_PREFIX,
+    BY_NAME,
+    Entry,
+    section_names,
+)  # fmt: skip
 from kb.taxonomy import Taxonomy
 
 GUIDANCE: dict[str, str] = {
@@ -34,41 +41,45 @@ GUIDANCE: dict[str, str] = {
     "進め方": "手順やチェックリストを、順番どおりに書きます。",
     "参考": "関連する制度・資料・事例へのリンクや名称を書きます。",
 }
-FRONT_MATTER = ("id", "title", "summary", "kind", "themes", "prefecture", "year", "visibility")
+FRONT_MATTER = ("id", "title", "summary", "kind", "themes", "prefecture", "industry",
+                "organization", "organization_type", "programs", "tags", "year", "published",
+                "visibility")  # fmt: skip
+OPTIONAL = {"industry", "organization", "organization_type", "programs", "tags", "published"}
 ID_FALLBACK = "case"
 
 
 @dataclass(frozen=True)
 class Draft:
-    """What an editor enters; values are written as given so `kb check` judges them."""
+    """The checked values of a new case (kb.fields turns what an editor typed into these)."""
 
     title: str
     summary: str
     themes: list[str]
     prefecture: str
-    year: int | str
+    year: int | None
     kind: str = "case"
     visibility: str = "internal"
     slug: str = ""
+    organization: str | None = None
+    organization_type: str | None = None
+    industry: str | None = None
+    programs: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    published: date | None = None
+    sections: dict[str, str] = field(default_factory=dict)  # heading -> text written
 
     @classmethod
-    def from_form(cls, data: dict[str, Any]) -> Draft:
-        themes = data.get("themes") or []
-        if isinstance(themes, str):
-            themes = [t for t in re.split(r"[,、，\s]+", themes) if t]
-        year: int | str = str(data.get("year", "")).strip()
-        if isinstance(year, str) and re.fullmatch(r"[0-9０-９]{1,6}", year):
-            year = int(unicodedata.normalize("NFKC", year))
+    def from_entry(cls, entry: Entry) -> Draft:
+        """The draft of a form or `kb new` run (a wrong field is left empty)."""
+        v = entry.values
         return cls(
-            title=str(data.get("title", "")).strip(),
-            summary=str(data.get("summary", "")).strip(),
-            themes=[str(t).strip() for t in themes],
-            prefecture=str(data.get("prefecture", "")).strip(),
-            year=year,
-            kind=str(data.get("kind", "case")).strip() or "case",
-            visibility=str(data.get("visibility", "internal")).strip() or "internal",
-            slug=str(data.get("slug", "") or "").strip(),
-        )
+            title=v["title"] or "", summary=v["summary"] or "", themes=v["themes"] or [],
+            prefecture=v["prefecture"] or "", year=v["year"], kind=v["kind"] or "case",
+            visibility=v["visibility"] or "internal", slug=v["slug"] or "",
+            organization=v["organization"], organization_type=v["organization_type"],
+            industry=v["industry"], programs=v["programs"] or [], tags=v["tags"] or [],
+            published=v["published"], sections=dict(entry.sections),
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -92,7 +103,7 @@ def propose_id(draft: Draft, taxonomy: Taxonomy, existing: set[str]) -> str:
     """``<prefecture romaji>-<year>-<slug>``, with -2, -3 … until no case uses it."""
     pref = taxonomy.vocab["prefectures"].canonical(draft.prefecture) or ""
     romaji = taxonomy.prefectures[pref].romaji if pref else "unknown"
-    year = str(draft.year) if isinstance(draft.year, int) else (_ascii_slug(draft.year) or "0")
+    year = str(draft.year or 0)
     themes = [t for t in draft.themes if taxonomy.vocab["themes"].canonical(t)]
     slug = _ascii_slug(draft.slug) or _ascii_slug(draft.title) or (
         taxonomy.vocab["themes"].canonical(themes[0]) if themes else ""
@@ -128,21 +139,23 @@ def _line(key: str, value: Any) -> str:
 
 
 def render(draft: Draft, case_id: str, taxonomy: Taxonomy) -> str:
-    """The whole file: front matter, then each section with guidance and placeholder."""
-    values = {
-        "id": case_id,
-        "title": draft.title,
-        "summary": draft.summary,
-        "kind": draft.kind,
-        "themes": list(draft.themes),
-        "prefecture": draft.prefecture,
-        "year": draft.year,
-        "visibility": draft.visibility,
-    }
-    out = ["---\n", *(_line(k, values[k]) for k in FRONT_MATTER), "---\n"]
+    """The whole file: front matter, then each section with its text, or guidance and
+    placeholder where nothing was written."""
+    values = {"id": case_id, **{k: getattr(draft, k) for k in FRONT_MATTER if k != "id"}}
+    out = ["---\n"]
+    for key in FRONT_MATTER:
+        value = values[key]
+        if key in OPTIONAL and value in (None, "", []):
+            continue
+        out.append(_line(key, list(value) if isinstance(value, list) else value))
+    out.append("---\n")
     kind = taxonomy.vocab["kinds"].canonical(draft.kind) or "case"
     for name in SECTIONS.get(kind, SECTIONS["case"]):
-        out.append(f"\n## {name}\n\n<!-- {GUIDANCE[name]} -->\n{PLACEHOLDER}\n")
+        text = draft.sections.get(name, "").strip()
+        if text:
+            out.append(f"\n## {name}\n\n{text}\n")
+        else:
+            out.append(f"\n## {name}\n\n<!-- {GUIDANCE[name]} -->\n{PLACEHOLDER}\n")
     return "".join(out)
 
 
@@ -158,79 +171,67 @@ def build(draft: Draft, taxonomy: Taxonomy, content_dir: Path) -> Scaffold:
     return Scaffold(case_id, f"{folder}/{case_id}.md", render(draft, case_id, taxonomy))
 
 
-# -- the command -------------------------------------------------------------------------
+# `kb check` findings said for the form
+MISSING_FILE = ("画像のファイルがありません", "リンク先のファイルがありません")
+ADVICE = {
+    "personal-data": "（公開する事例には書けません。「担当者」「組合員Ａ社」などに置き換えるか、"
+    "公開範囲を「内部」にしてください）",
+}
 
 
-def _ask(value: str | None, label: str, default: str | None = None) -> str:
-    if value is not None:
-        return value
-    return str(click.prompt(label, default=default, show_default=default is not None))
+@dataclass
+class Review:
+    """A draft's file and what is wrong with it, per field, in the editor's words."""
+
+    draft: Draft
+    scaffold: Scaffold
+    errors: dict[str, str]  # field name (or body-<heading>, body) -> message
+    notes: list[str]  # worth knowing, not blocking (unfilled sections, personal data …)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
 
 
-@click.command("new")
-@click.option("--title", help="タイトル")
-@click.option("--summary", help="要約（1〜3文）")
-@click.option("--kind", help="種別: case / qa / material")
-@click.option("--themes", help="テーマのキー（カンマ区切り、例: dx,bcp）")
-@click.option("--prefecture", help="都道府県（例: 愛知県、全国）")
-@click.option("--year", help="年度（例: 2024）")
-@click.option("--visibility", help="public（公開）または internal（内部限り）")
-@click.option(
-    "--slug", default="", help="id の末尾に使う英小文字の語（省略時はタイトル・テーマから）"
-)
-@click.option("--stdout", "to_stdout", is_flag=True, help="ファイルを書かずに内容を表示する")
-@click.option(
-    "--content", type=click.Path(path_type=Path, file_okay=False), default=None,
-    help="事例フォルダ（既定: ./content または KB_CONTENT_DIR）",
-)  # fmt: skip
-def new(
-    title: str | None, summary: str | None, kind: str | None, themes: str | None,
-    prefecture: str | None, year: str | None, visibility: str | None, slug: str,
-    to_stdout: bool, content: Path | None,
-) -> None:  # fmt: skip
-    """新しい事例ファイルをひな形から作る（足りない項目は対話で尋ねる）。"""
+def review(entry: Entry, taxonomy: Taxonomy, settings: Settings) -> Review:
+    """Build the file for ``entry`` and check it with `kb check`'s per-file rules; their
+    findings are attached to the field or body section they concern."""
     from kb.checks import check_draft
-    from kb.config import load_settings
-    from kb.taxonomy import load_taxonomy
 
-    try:
-        settings = load_settings(**({"content_dir": content} if content else {}))
-        taxonomy = load_taxonomy(settings.content_dir)
-        kinds = " / ".join(f"{k}（{v}）" for k, v in taxonomy.kinds.items())
-        theme_keys = ", ".join(taxonomy.themes)
-        draft = Draft.from_form({
-            "title": _ask(title, "タイトル"),
-            "summary": _ask(summary, "要約（1〜3文）"),
-            "kind": _ask(kind, f"種別 {kinds}", "case"),
-            "themes": _ask(themes, f"テーマ（カンマ区切り: {theme_keys}）"),
-            "prefecture": _ask(prefecture, "都道府県（例: 愛知県、全国）"),
-            "year": _ask(year, "年度", str(date.today().year)),
-            "visibility": _ask(visibility, "公開範囲 public / internal", "internal"),
-            "slug": slug,
-        })  # fmt: skip
-        scaffold = build(draft, taxonomy, settings.content_dir)
-        errors = [
-            f
-            for f in check_draft(settings, taxonomy, scaffold.rel, scaffold.text)
-            if f.severity == "error"
-        ]
-        if errors:
-            for f in errors:
-                click.echo(str(f), err=True)
-            click.echo(f"{len(errors)} 件のエラーがあるため作成しませんでした", err=True)
-            raise SystemExit(1)
-        if to_stdout:
-            click.echo(scaffold.text, nl=False)
-            return
-        path = settings.cases_dir / scaffold.rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("x", encoding="utf-8", newline="\n") as fh:
-            fh.write(scaffold.text)
-    except FileExistsError as exc:  # pragma: no cover - the id is chosen to be unused
-        click.echo(f"エラー: すでにあります: {exc.filename}", err=True)
-        raise SystemExit(1) from exc
-    except KbError as exc:
-        click.echo(f"エラー: {exc}", err=True)
-        raise SystemExit(1) from exc
-    click.echo(f"作成しました: {path}")
-    click.echo(f"各見出しの「{PLACEHOLDER}」を本文に書き換え、`kb check {path}` で確認してください")
+    draft = Draft.from_entry(entry)
+    made = build(draft, taxonomy, settings.content_dir)
+    errors = dict(entry.errors)
+    notes: list[str] = []
+    if not errors:
+        starts = _section_lines(made.text)
+        for f in check_draft(settings, taxonomy, made.rel, made.text):
+            if f.check == "structure" and PLACEHOLDER in f.message:
+                continue  # said once below, in the editor's words
+            name = (f.field or "").split("[")[0]
+            if f.field == "body" and f.message.startswith(MISSING_FILE):
+                name = f.message.rsplit(": ", 1)[-1]
+                notes.append(f"画像・資料「{name}」は、ダウンロードしたファイルと同じフォルダに置いて"
+                             "一緒に提出してください")  # fmt: skip
+            elif f.severity == "error":
+                where = name if name in BY_NAME else _section_at(starts, f.line)
+                errors.setdefault(where, f.message + (f"（{f.hint}）" if f.hint else ""))
+            else:  # hints speak of fields by their keys; the form's own advice instead
+                notes.append(f.message + ADVICE.get(f.check, ""))
+    empty = [n for n in section_names(draft.kind) if not draft.sections.get(n)]
+    if empty:
+        notes.append(
+            "本文が未記入の見出し: " + "・".join(empty)
+            + f"（ファイルでは「{PLACEHOLDER}」になります。書き換えてから提出してください）"
+        )  # fmt: skip
+    return Review(draft, made, errors, notes)
+
+
+def _section_lines(text: str) -> list[tuple[int, str]]:
+    """(1-based line, heading) of each ``## `` heading of the file."""
+    return [(i, line[3:].strip()) for i, line in enumerate(text.split("\n"), 1)
+            if line.startswith("## ")]  # fmt: skip
+
+
+def _section_at(starts: list[tuple[int, str]], line: int | None) -> str:
+    found = [name for start, name in starts if line is not None and start <= line]
+    return BODY_PREFIX + found[-1] if found else "body"

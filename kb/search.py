@@ -358,6 +358,7 @@ class Searcher:
                     "title": hit["title"],
                     "kind": hit["kind"],
                     "themes": hit["themes"],
+                    "theme_labels": [self.taxonomy.theme_label(t) for t in hit["themes"]],
                     "prefecture": hit["prefecture"],
                     "year": hit["year"],
                     "visibility": hit["visibility"],

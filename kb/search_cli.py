@@ -73,6 +73,7 @@ def search(
                     "title",
                     "kind",
                     "themes",
+                    "theme_labels",
                     "prefecture",
                     "year",
                     "visibility",
@@ -94,7 +95,8 @@ def search(
             click.echo(
                 "  （一部の語に一致: 「" + "」「".join(hit["missing_words"]) + "」を含みません）"
             )
-        click.echo(f"  {hit['prefecture']} / {hit['year']} 年度 / {', '.join(hit['themes'])}")
+        labels = "、".join(hit["theme_labels"])
+        click.echo(f"  {hit['prefecture']} / {hit['year']} 年度 / {labels}")
         text = re.sub(
             r"<mark>(.*?)</mark>", lambda m: click.style(m.group(1), fg="yellow"), hit["snippet"]
         )

@@ -32,6 +32,15 @@ def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         line = sys.stdin.readline()
         return _accounts().check_password(line.rstrip("\r\n"))
+    if sys.stdin is sys.__stdin__ and not (
+        sys.stdin and sys.stdin.isatty()
+    ):  # getpass would echo it
+        raise _accounts().AccountError(
+            "入力できる端末がないため、パスワードを尋ねられません",
+            field="password",
+            hint="--password-stdin を付けて、標準入力の 1 行で渡してください",
+        )
+    # click says a mismatch itself, in Japanese (kb.cli_text), and asks again
     value: str = click.prompt(
         "パスワード", hide_input=True, confirmation_prompt="パスワード（確認）"
     )
@@ -61,10 +70,14 @@ def user_add(name: str, admin: bool, password_stdin: bool) -> None:
 def user_list() -> None:
     """アカウントの一覧を表示する。"""
     accounts = _store().all()
-    for account in accounts:
-        click.echo(f"{account.name}\t{'admin' if account.admin else '-'}\t{account.created}")
     if not accounts:
         click.echo("アカウントはありません（`kb user add NAME` で作成します）", err=True)
+        return
+    width = max(len("ユーザー名") * 2, *(len(a.name) for a in accounts))
+    click.echo(f"{'ユーザー名':<{width - len('ユーザー名')}}  権限    作成日時（UTC）")
+    for account in accounts:
+        role = "管理者" if account.admin else "指導員"
+        click.echo(f"{account.name:<{width}}  {role}  {account.created}")
 
 
 @user_group.command("remove")

@@ -92,9 +92,12 @@ def test_cli_add_list_passwd_remove(runner_env: dict[str, str], tmp_path: Path) 
     mismatch = runner.invoke(main, ["user", "add", "tanaka"],
                              input="long enough pw\ndifferent pw!!\n", env=runner_env)  # fmt: skip
     assert mismatch.exit_code != 0
+    assert "2 回の入力が一致しません" in mismatch.output
     listed = runner.invoke(main, ["user", "list"], env=runner_env)
     assert listed.exit_code == 0
-    assert "yamada\tadmin" in listed.output and "suzuki\t-" in listed.output
+    header, *rows = listed.output.splitlines()
+    assert header.split() == ["ユーザー名", "権限", "作成日時（UTC）"]
+    assert [r.split()[:2] for r in rows] == [["suzuki", "指導員"], ["yamada", "管理者"]]
     assert "tanaka" not in listed.output
     passwd = runner.invoke(main, ["user", "passwd", "suzuki", "--password-stdin"],
                            input="changed password\n", env=runner_env)  # fmt: skip

@@ -23,7 +23,17 @@ from tests.conftest import ROOT, ContentTree, case_text
 # a body `kb check` accepts for kind "case" (its structure checks want these sections)
 BODY = "## 背景\n背景。\n\n## 取組\n取組。\n\n## 成果\n成果。\n\n## 今後の課題\n課題。"
 HIT_KEYS = {
-    *("id", "title", "kind", "themes", "prefecture", "year", "visibility", "snippet"),
+    *(
+        "id",
+        "title",
+        "kind",
+        "themes",
+        "theme_labels",
+        "prefecture",
+        "year",
+        "visibility",
+        "snippet",
+    ),
     *("matched_all", "missing_words"),
 }
 SEARCH_KEYS = {
@@ -376,6 +386,7 @@ def test_search_json_shape(search_env: dict[str, str | None]) -> None:
         assert set(hit) == HIT_KEYS
     hit = next(h for h in data["hits"] if h["id"] == "kyoto-dx")
     assert hit["prefecture"] == "京都府" and hit["year"] == 2022 and hit["themes"] == ["dx"]
+    assert hit["theme_labels"] == ["DX・デジタル化"]  # beside the keys, which stay
     assert "<mark>ＤＸ</mark>" in hit["snippet"]
     assert data["facets"]["prefecture"] == {"京都府": 1, "東京都": 1}
 
@@ -430,6 +441,7 @@ def test_search_text_output(search_env: dict[str, str | None]) -> None:
     assert result.exit_code == 0
     assert result.stdout.startswith("1 件") and "[aichi-bcp]" in result.stdout
     assert "<mark>" not in result.stdout
+    assert "愛知県 / 2023 年度 / BCP・防災\n" in result.stdout  # the theme's label, not its key
 
 
 # -- meili -------------------------------------------------------------------------
@@ -438,14 +450,14 @@ def test_search_text_output(search_env: dict[str, str | None]) -> None:
 def test_meili_status(search_env: dict[str, str | None]) -> None:
     result = run(search_env, "meili", "status")
     assert result.exit_code == 0
-    assert "running: True" in result.stdout and "version: 1.21.0" in result.stdout
-    assert "managed: True" in result.stdout
+    assert "状態: 起動中" in result.stdout and "バージョン: 1.21.0" in result.stdout
+    assert "管理: kb が起動・停止" in result.stdout
 
 
 def test_meili_status_when_not_running(tmp_path: Path) -> None:
     env = cli_env(tmp_path / "data", tmp_path / "content", "x")
     result = run(env, "meili", "status")
-    assert result.exit_code == 3 and "running: False" in result.stdout
+    assert result.exit_code == 3 and "状態: 停止中" in result.stdout
 
 
 def test_search_before_any_index_says_to_run_kb_index(

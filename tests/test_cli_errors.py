@@ -50,6 +50,9 @@ COMMANDS: dict[str, tuple[list[str], str, str | None]] = {
     "user passwd": (["nobody", "--password-stdin"], DECLINES, TEST_PASSWORD + "\n"),
     "user remove": (["nobody", "--yes"], DECLINES, None),
     "user ensure-admin": ([], WORKS, None),
+    "token create": (["ci-bot", "--expires", "30"], WORKS, None),
+    "token list": ([], WORKS, None),
+    "token revoke": (["nobody"], DECLINES, None),
 }
 
 

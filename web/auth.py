@@ -36,6 +36,7 @@ from kb.accounts import NAME_PATTERN, AccountStore
 from kb.config import Settings
 from kb.errors import KbError
 from kb.logins import LoginRecords
+from kb.tokens import TokenStore
 from web.proxies import TrustedProxies
 from web.throttle import Throttle
 
@@ -47,6 +48,7 @@ CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 OPEN_PATHS = {"/public", "/login", "/logout", "/healthz", "/favicon.ico", "/robots.txt"}
 OPEN_PREFIXES = ("/public/", "/static/")
+TOKEN_PREFIXES = ("/api/",)  # routes an API token opens (never the forms)
 MAX_FORM_BYTES = 1_000_000
 # The pre-session cookie: ``<random>.<issued at>``, good for this long (a login form left
 # open longer is sent again after a reload).
@@ -118,6 +120,7 @@ class Auth:
         self.max_age = int(settings.session_hours * 3600)
         self.proxies = TrustedProxies(settings.trusted_proxies)
         self.logins = LoginRecords(lambda: self.store)  # sessions, failed logins
+        self.tokens = TokenStore(lambda: self.store)  # API tokens (`kb token`)
         self.throttle = Throttle(settings.login_max_failures, store=self.logins)
         # an office behind one NAT address shares this budget
         self.address_limit = settings.login_max_failures * 5
@@ -208,6 +211,18 @@ class Auth:
         )  # fmt: skip
         response.delete_cookie(CSRF_COOKIE, path="/", httponly=True, samesite="lax", secure=secure)
 
+    # -- API tokens -------------------------------------------------------------------
+    def token_user(self, header: str) -> User:
+        """The caller of an internal API route sending ``Authorization: Bearer …``."""
+        token = self.tokens.verify(header[len("bearer ") :].strip())
+        if token is None:
+            raise AuthError("API トークンが正しくないか、取り消されています",
+                            hint="`kb token list` で確認し、必要なら作り直してください")  # fmt: skip
+        if token.expired:
+            raise AuthError(f"API トークン {token.name} は有効期限が切れています",
+                            hint=f"`kb token revoke {token.name}` の後、作り直してください")  # fmt: skip
+        return User(f"token:{token.name}")
+
     # -- CSRF -------------------------------------------------------------------------
     def csrf_token(self, user: User | None, presession: str) -> str:
         """The token for forms of this request: bound to the session of a logged-in user
@@ -281,6 +296,10 @@ class AuthMiddleware:
         auth = self.auth
         auth.proxies.apply_forwarded(scope)
         request = Request(scope)
+        header = request.headers.get("authorization", "")
+        if header[:7].lower() == "bearer " and request.url.path.startswith(TOKEN_PREFIXES):
+            await self._with_token(request, header)(scope, receive, send)
+            return
         state = scope.setdefault("state", {})
         state["user"] = user = auth.user(request)
         if user is not None and auth.seen_due(user):
@@ -323,6 +342,17 @@ class AuthMiddleware:
             await self._challenge(request)(scope, receive, send_with_cookie)
             return
         await self.app(scope, receive, send_with_cookie)
+
+    def _with_token(self, request: Request, header: str) -> ASGIApp:
+        """A script's call with an API token: no cookies, so no CSRF check is needed (a page
+        elsewhere cannot make a browser send this header); a bad token is a 401."""
+        try:
+            user = self.auth.token_user(header)
+        except AuthError as exc:
+            return _render(request, exc)
+        state = request.scope.setdefault("state", {})
+        state["user"], state["csrf_token"] = user, ""
+        return self.app
 
     def _challenge(self, request: Request) -> Response:
         from web.errors import _wants_json

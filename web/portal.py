@@ -27,8 +27,8 @@ PUBLIC_FIELDS = [
     "organization_type", "programs", "tags", "year", "published", "body", "featured",
 ]  # fmt: skip
 HIT_FIELDS = [
-    "id", "title", "themes", "prefecture", "year", "organization", "organization_type",
-    "industry", "published", "snippet",
+    "id", "title", "themes", "theme_labels", "prefecture", "year", "organization",
+    "organization_type", "industry", "published", "snippet",
 ]  # fmt: skip
 LIST_FIELDS = [f for f in PUBLIC_FIELDS if f != "body"]
 PUBLIC_FILTERS = {

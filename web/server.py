@@ -8,12 +8,40 @@ handed back told it is TCP, so the workers answer as fast as a single process.
 
 from __future__ import annotations
 
+import errno
 import socket
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
+from kb.errors import KbError
+
 APP = "web.app:create_app"
+
+
+class PortError(KbError):
+    """The address to listen on is taken or not ours to use."""
+
+    code = "port_error"
+
+
+def check_port(host: str, port: int, setting: str = "KB_PORT") -> None:
+    """Refuse early, in Japanese, when ``host:port`` cannot be listened on (uvicorn would end
+    in its own English bind error after Meilisearch was started)."""
+    try:
+        socket.create_server((host, port)).close()  # SO_REUSEADDR, as uvicorn binds
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise PortError(
+                f"ポート {port} は使用中です。{setting} で変更できます",
+                hint=f"例: {setting}={port + 1}"
+                if setting.startswith("KB_")
+                else f"例: {setting} {port + 1}",
+            ) from exc
+        raise PortError(
+            f"{host}:{port} で待ち受けできません（{exc.strerror or exc}）",
+            hint="KB_HOST と KB_PORT を確認してください",
+        ) from exc
 
 
 class _Config(uvicorn.Config):

@@ -50,8 +50,10 @@ async def api_search_csv(request: Request) -> Response:
 
 @router.get("/api/cases/{case_id}")
 def api_case(case_id: str, svc: Annotated[Services, Depends(services)]) -> JSONResponse:
-    """One case with its front matter and Markdown body."""
-    return JSONResponse(svc.call(Searcher.get, case_id))
+    """One case with its front matter and Markdown body (``theme_labels`` beside ``themes``)."""
+    doc = svc.call(Searcher.get, case_id)
+    doc["theme_labels"] = [svc.taxonomy.theme_label(t) for t in doc.get("themes") or []]
+    return JSONResponse(doc)
 
 
 @router.get("/healthz")
