@@ -86,7 +86,7 @@ def test_metadata_values_link_to_searches(client):
     assert 'href="/themes/productivity">生産性向上</a>' in html
     assert ">中小企業組合等活路開拓事業</a>" in html and ">電力料金</a>" in html
     assert 'href="/?filter=organization_type' in html and "〇〇鋳物工業協同組合" in html
-    assert "2024-03-15" in html
+    assert "2024年3月15日" in html and "2024-03-15" not in html
 
 
 def test_attachments_listed_and_downloadable(client):

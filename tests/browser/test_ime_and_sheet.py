@@ -35,7 +35,9 @@ def test_no_request_while_the_ime_is_composing(page, server, artifacts):
     for i in range(1, len(reading) + 1):
         part = reading[:i]
         cdp.send("Input.imeSetComposition", {"text": part, "selectionStart": i, "selectionEnd": i})
-    cdp.send("Input.imeSetComposition", {"text": "事業承継", "selectionStart": 4, "selectionEnd": 4})
+    cdp.send(
+        "Input.imeSetComposition", {"text": "事業承継", "selectionStart": 4, "selectionEnd": 4}
+    )
     assert page.input_value("#q") == "事業承継"  # on screen, but not committed yet
     page.wait_for_timeout(800)  # three times the as-you-type delay: any search would be out
     assert sent == []
