@@ -14,14 +14,17 @@ import unicodedata
 
 from markupsafe import Markup, escape
 
+from kb.taxonomy import Taxonomy, fold
+
 MAX_WORDS = 10
 _WORDS = re.compile(r'"([^"]+)"|(\S+)')
 _TAGS = re.compile(r"(<[^>]*>)")
 _KANA = re.compile(r"^[\u3040-\u30ff]$")
 
 
-def query_words(q: str) -> list[str]:
-    """The words of a query worth marking, longest first."""
+def query_words(q: str, taxonomy: Taxonomy | None = None) -> list[str]:
+    """The words of a query worth marking, with their synonyms (taxonomy.yml's theme
+    synonyms and synonyms.yml's groups, as the search uses them), longest first."""
     words: list[str] = []
     for phrase, word in _WORDS.findall(q.replace("\u3000", " ")[:500]):
         text = (phrase or word).strip()
@@ -30,7 +33,16 @@ def query_words(q: str) -> list[str]:
         text = text.strip("\"'“”「」")
         if text and not _KANA.match(text) and text not in words:
             words.append(text)
-    return sorted(words[:MAX_WORDS], key=len, reverse=True)
+    words = words[:MAX_WORDS]
+    if taxonomy is not None:
+        words += [s for s in dict.fromkeys(synonyms(words, taxonomy)) if s not in words]
+    return sorted(words, key=len, reverse=True)
+
+
+def synonyms(words: list[str], taxonomy: Taxonomy) -> list[str]:
+    folded = {fold(w) for w in words}
+    groups = [*taxonomy.synonym_groups, *(t.synonyms for t in taxonomy.themes.values())]
+    return [s for group in groups if folded & {fold(x) for x in group} for s in group]
 
 
 def _pattern(words: list[str]) -> re.Pattern[str] | None:

@@ -230,16 +230,14 @@ class Portal:
     def case(self, case_id: str, *, page: bool = False) -> dict[str, Any]:
         """One public case (404 for unknown and internal ids alike); ``page``: with its kind.
 
-        When Meilisearch cannot be reached, the case is read from its file instead; the
-        result then has ``offline: True`` (pages say that search is unavailable)."""
+        When Meilisearch cannot be reached, the case is read from its file instead; a page's
+        result then has ``offline: True`` (the page says that search is unavailable)."""
         fields = [*PUBLIC_FIELDS, PAGE_ONLY] if page else PUBLIC_FIELDS
         try:
             doc = self._call(lambda s: s.get(case_id, public_only=True))
         except SearchUnavailable:
-            if not page:
-                raise
             view = case_from_files(self.services, case_id)
-            return {**{k: view.get(k) for k in fields}, "offline": True}
+            return {k: view.get(k) for k in fields} | ({"offline": True} if page else {})
         return {k: doc.get(k) for k in fields}
 
 
@@ -302,6 +300,7 @@ def front_page(
         "featured": featured,
         "recent": [c for c in recent if c["id"] not in shown][:RECENT],
         "themes": themes,
+        "top_themes": sorted(themes, key=lambda t: -t[3])[:6],
         "regions": regions,
         "total": total,
     }

@@ -145,7 +145,7 @@ def case_page(
 ) -> Response:
     doc = svc.call(Searcher.get, case_id)
     back = from_search(request)
-    words = query_words(back.q) if back else []
+    words = query_words(back.q, svc.taxonomy) if back else []
     listed = set(doc.get("attachments") or [])
 
     def rewrite(url: str) -> str | None:
@@ -158,6 +158,7 @@ def case_page(
         "rendered": rendered,
         "body_html": mark_html(rendered.html, words),
         "summary_html": mark_text(str(doc.get("summary", "")), words),
+        "title_html": mark_text(str(doc.get("title", "")), words),
         "back": back,
         "meta": _meta_links(doc, svc),
         "attachments": _attachments(svc, doc),

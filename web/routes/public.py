@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from indexer.settings import MAX_TOTAL_HITS
 from kb.errors import NotFoundError
-from kb.taxonomy import REGIONS
+from kb.taxonomy import REGIONS, Taxonomy
 from web.highlight import mark_html, mark_text, query_words
 from web.params import SEARCH_PARAMETERS, search_params
 from web.portal import FEATURED, RECENT, Portal, PortalUrls, body_html, front_page
@@ -141,24 +141,25 @@ def public_search(
     )  # fmt: skip
 
 
-def _back_to_search(request: Request) -> tuple[str | None, list[str]]:
+def _back_to_search(request: Request, taxonomy: Taxonomy) -> tuple[str | None, list[str]]:
     """The search a public case was opened from (its link carries the search's parameters):
     the link back, and the words to mark."""
     params = request.query_params
     kept = [(k, params[k][:200]) for k in (*SEARCH_KEYS, "page") if params.get(k)]
     if not kept:
         return None, []
-    return f"{URLS.search}?{urlencode(kept)}", query_words(params.get("q", "")[:200])
+    return f"{URLS.search}?{urlencode(kept)}", query_words(params.get("q", "")[:200], taxonomy)
 
 
 @router.get("/public/cases/{case_id}", include_in_schema=False)
 def public_case(request: Request, case_id: str, p: Dep) -> Response:
     case = p.case(case_id, page=True)
-    back, words = _back_to_search(request)
+    back, words = _back_to_search(request, request.app.state.services.taxonomy)
     return _render(
         request, "public/case.html", case=case, description=case["summary"],
         body_html=mark_html(body_html(case["body"]), words),
         summary_html=mark_text(case["summary"] or "", words), back_url=back,
+        title_html=mark_text(case["title"] or "", words),
         offline=case.get("offline", False),
     )  # fmt: skip
 
