@@ -1,4 +1,4 @@
-"""The public portal in headless Chromium at 1366 px and 390 px, on the sample content with
+"""The public portal (and the instructors' pager, on the same 49 sample cases) in headless Chromium at 1366 px and 390 px, on the sample content with
 two cases marked featured: the front page, search with filters, a case page, and the static
 site of `kb build-site`. Screenshots in test-artifacts/ (portal-*.png)."""
 
@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from kb.config import load_settings
-from tests.browser.conftest import serve_in_thread
-from tests.conftest import CONTENT, ROOT, Indexed
+from kb.accounts import AccountStore
+from tests.browser.conftest import log_in, serve_in_thread
+from tests.conftest import CONTENT, ROOT, TEST_PASSWORD, TEST_USER, Indexed
 from web.app import create_app
 from web.site import build_site
 
@@ -46,7 +47,10 @@ def portal(meili_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     ix.rebuild()
     site = tmp_path_factory.mktemp("site") / "out"
     build_site(settings, site)
-    with serve_in_thread(create_app(settings)) as url:
+    app = create_app(settings)
+    app.state.auth.store = AccountStore(tmp_path_factory.mktemp("accounts") / "a.db")
+    app.state.auth.store.add(TEST_USER, TEST_PASSWORD)
+    with serve_in_thread(app) as url:
         yield url, site
     Indexed(settings).drop()
 
@@ -115,3 +119,27 @@ def test_static_site_looks_the_same(portal, view, artifacts):
     assert set(page.locator("#recent-title + .cards .kind").all_inner_texts()) == {"事例"}
     assert no_sideways_scroll(page)
     page.screenshot(path=str(artifacts / f"portal-static-{name}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_next_page_shows_the_top_of_the_results(portal, browser, artifacts, javascript):
+    url, _ = portal
+    context = browser.new_context(viewport=PHONE, locale="ja-JP", java_script_enabled=javascript)
+    page = log_in(context, url)
+    try:
+        page.goto(url + "/")
+        first = page.locator(".hit-title a").first.inner_text()
+        page.get_by_role("link", name="次へ").click()
+        page.wait_for_url(re.compile(r"page=2"))
+        expect(page.locator(".pager [aria-current=page]")).to_have_text("2")
+        assert page.locator(".hit-title a").first.inner_text() != first
+        top = page.evaluate("document.getElementById('results').getBoundingClientRect().top")
+        assert 0 <= top < 100  # not left at the bottom of page 2
+        if javascript:
+            assert page.evaluate("document.activeElement.id") == "results-title"
+        else:
+            assert page.url.endswith("#results")
+        name = "js" if javascript else "nojs"
+        page.screenshot(path=str(artifacts / f"phone-page2-{name}.png"))
+    finally:
+        context.close()

@@ -48,8 +48,11 @@ def test_two_facets_change_counts_and_chips_then_back_keeps_state(page, server, 
     page.screenshot(path=str(artifacts / "search-facets.png"), full_page=True)
 
     page.locator(".hit-title a").first.click()
-    page.wait_for_url(re.compile(r"/cases/osaka-dx-qa$"))
+    page.wait_for_url(re.compile(r"/cases/osaka-dx-qa\?filter="))  # the search comes along
     assert page.locator("h1#case-title").inner_text() == "受発注システムの共同利用に関する質問"
+    back = page.locator(".breadcrumb a", has_text="に戻る")
+    assert back.inner_text() == "検索結果（絞り込み 2 件）に戻る"
+    assert back.get_attribute("href") == search_url.removeprefix(server) + "#results"
     page.go_back()
     page.wait_for_url(search_url)
     assert page.locator(".chip").count() == 2
