@@ -120,7 +120,7 @@ def test_phone_filter_sheet_then_results_in_view(browser, server, artifacts):
         page.locator("#facet-themes .facet-value", has_text="価格転嫁").click()
         expect(page.locator(".chip")).to_have_count(1)
         expect(page.locator("#facets")).to_be_hidden()  # the sheet closed itself
-        expect(page.locator(".filter-button .filter-count")).to_have_text("1")
+        expect(page.locator(".filter-button .filter-count")).to_have_text("（適用中 1 件）")
         assert page.evaluate("document.activeElement.id") == "results-title"
         assert results_in_view(page)  # the new results are in view
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
@@ -130,6 +130,14 @@ def test_phone_filter_sheet_then_results_in_view(browser, server, artifacts):
         expect(page.locator("#facets")).to_be_visible()
         page.keyboard.press("Escape")
         expect(page.locator("#facets")).to_be_hidden()
+        assert page.evaluate("document.activeElement.id") == "filters-open"
+        # from the keyboard alone: the toggle, then 閉じる as a button
+        page.keyboard.press("Space")
+        expect(page.locator("#facets")).to_be_visible()
+        page.locator(".sheet-close").focus()
+        page.keyboard.press("Enter")
+        expect(page.locator("#facets")).to_be_hidden()
+        assert page.evaluate("document.activeElement.id") == "filters-open"
     finally:
         context.close()
 

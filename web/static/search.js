@@ -65,8 +65,27 @@
     if (toggle.checked) {
       var title = document.getElementById("facets-title");
       if (title) { title.tabIndex = -1; title.focus(); }
+    } else if (document.activeElement === document.body || region.contains(document.activeElement)) {
+      toggle.focus({ preventScroll: true });
     }
   }
+
+  // the sheet's 閉じる / N 件を表示 are labels of the toggle: make them keyboard buttons too
+  function enhanceSheet() {
+    var toggle = sheetToggle();
+    if (toggle) toggle.setAttribute("aria-expanded", toggle.checked ? "true" : "false");
+    region.querySelectorAll(".sheet-close, .sheet-done").forEach(function (label) {
+      label.setAttribute("role", "button");
+      label.tabIndex = 0;
+    });
+  }
+
+  region.addEventListener("keydown", function (ev) {
+    var label = ev.target.closest && ev.target.closest(".sheet-close, .sheet-done");
+    if (!label || (ev.key !== "Enter" && ev.key !== " ")) return;
+    ev.preventDefault();
+    label.click();
+  });
 
   region.addEventListener("change", function (ev) {
     if (ev.target && ev.target.id === "filters-open") sheetChanged();
@@ -96,6 +115,7 @@
     if (live) live.textContent = root.getAttribute("data-status") || "";
     document.body.classList.remove("sheet-open");
     restoreFacets();
+    enhanceSheet();
   }
 
   function toResults() {
@@ -196,6 +216,5 @@
   });
 
   restoreFacets();
-  var initial = sheetToggle();
-  if (initial) initial.setAttribute("aria-expanded", initial.checked ? "true" : "false");
+  enhanceSheet();
 })();
