@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from kb.config import load_settings
 from kb.accounts import AccountStore
+from kb.config import load_settings
 from tests.browser.conftest import log_in, serve_in_thread
 from tests.conftest import CONTENT, ROOT, TEST_PASSWORD, TEST_USER, Indexed
 from web.app import create_app
