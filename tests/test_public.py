@@ -30,6 +30,8 @@ def site(meili_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     tree.add("kyoto-one", "## 背景\n京都の事例。", title="京都の事例", prefecture="京都府",
              themes="bcp", extra="published: 2024-03-15\ntags: [人材育成]\n")  # fmt: skip
     tree.add("hidden-one", "## 背景\n共同受注の内部事例。", title="内部", visibility="internal")
+    tree.add("personal-one", "## 背景\n担当の山田太郎様（電話 03-1234-5678）に聞いた。",
+             title="個人情報あり")  # fmt: skip
     tree.add("qa-one", "## 質問\n免税事業者との取引は。", title="質問の一つ", kind="qa",
              themes="invoice", prefecture="北海道", year=2022)  # fmt: skip
     tree.add("material-star", "## 手順\nSDGs宣言の手順。", title="注目の指導資料", kind="material",
@@ -169,16 +171,17 @@ def test_meilisearch_down_case_pages_come_from_the_files(
     assert "ただいま検索はご利用いただけません" in page.text
     api = site.http.get("/public/api/cases/kyoto-one")
     assert api.status_code == 200 and set(api.json()) == set(PUBLIC_FIELDS)
-    for case_id in ("hidden-one", "no-such-case", "..%2f..%2fetc"):
+    for case_id in ("hidden-one", "no-such-case", "..%2f..%2fetc", "personal-one"):
         assert site.http.get(f"/public/cases/{case_id}").status_code == 404
     assert "共同受注の内部事例" not in site.http.get("/public/cases/hidden-one").text
+    assert "山田" not in site.http.get("/public/cases/personal-one").text
     for url in ("/public/", "/public/search?q=x", "/public/themes/dx"):
         res = site.http.get(url)
         assert res.status_code == 503 and "ただいまご利用いただけません" in res.text
         assert "Meilisearch" not in res.text and "kb meili" not in res.text
     res = site.http.get("/public/api/search?q=x")
-    assert res.status_code == 503 and res.json()["error"]["message"].startswith("ただいま")
-    assert "kb meili" not in res.text
+    assert res.status_code == 503 and res.json()["error"]["code"] == "search_unavailable"
+    assert "Meilisearch" not in res.text and "kb meili" not in res.text
 
 
 def test_featured_only_on_public_cases(content: ContentTree) -> None:

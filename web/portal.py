@@ -31,6 +31,7 @@ from kb.casefiles import case_files
 from kb.errors import NotFoundError, QueryError, SearchUnavailable
 from kb.filters import ALIASES
 from kb.loader import load_one
+from kb.publishing import personal_data
 from kb.render import to_html
 from kb.search import Searcher
 from kb.taxonomy import REGIONS, Taxonomy
@@ -255,7 +256,8 @@ def public_view(case: Case) -> dict[str, Any]:
 def case_from_files(svc: Services, case_id: str) -> dict[str, Any]:
     """A public case read from its file (``ID.md``), for when the index cannot be asked.
 
-    Unknown, invalid and internal cases are all the same 404; so is an id two files share.
+    Unknown, invalid, internal and withheld (personal data) cases are all the same 404;
+    so is an id two files share.
     """
     missing = NotFoundError("事例が見つかりません", hint="URL の事例 ID を確認してください")
     if not re.fullmatch(ID_PATTERN, case_id or "") or len(case_id) > 200:
@@ -267,6 +269,8 @@ def case_from_files(svc: Services, case_id: str) -> dict[str, Any]:
         raise missing
     loaded = load_one(paths[0], settings.content_dir, svc.taxonomy, settings.max_file_bytes)
     if not isinstance(loaded, Case) or loaded.visibility != "public" or loaded.id != case_id:
+        raise missing
+    if personal_data(loaded):  # withheld, as the index and `kb build-site` do (kb.publishing)
         raise missing
     return public_view(loaded)
 

@@ -103,8 +103,7 @@ def build_site(settings: Settings, out: Path, base_url: str = "") -> SiteReport:
         urls = PortalUrls(root=root, ext=".html", css=f"{root}static/kb.css", search=search,
                           romaji=romaji)  # fmt: skip
         html = env.get_template(template).render(
-            urls=urls, theme_label=taxonomy.theme_label, kinds=taxonomy.kinds, csp=csp,
-            **context
+            urls=urls, theme_label=taxonomy.theme_label, kinds=taxonomy.kinds, csp=csp, **context
         )
         path = tmp / rel
         path.parent.mkdir(parents=True, exist_ok=True)
