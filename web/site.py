@@ -23,7 +23,6 @@ from xml.sax.saxutils import escape
 import click
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from kb.case import Case
 from kb.checks.finding import Finding
 from kb.cli import content_option, handles_errors, main
 from kb.config import Settings, load_settings
