@@ -61,6 +61,22 @@ def test_search_box_points_to_the_configured_url(tree: ContentTree, tmp_path: Pa
     assert 'action="https://kb.example.jp/public/search"' in index and 'name="q"' in index
 
 
+def test_front_page_like_the_app(tree: ContentTree, tmp_path: Path) -> None:
+    tree.add("a-question", "## 質問\n質問の本文。", title="よくある質問", kind="qa", year=2025,
+             extra="published: 2025-04-01\n")  # fmt: skip
+    out = tmp_path / "site"
+    build(tree, out)
+    index = (out / "index.html").read_text(encoding="utf-8")
+    recent = index.split('id="recent-title"')[1].split('id="themes-title"')[0]
+    assert "普通の事例" in recent and "よくある質問" not in recent  # success stories only
+    assert '<span class="kind kind-qa">' not in index
+    assert 'class="region-tile"' in index and 'href="prefectures/kyoto.html"' in index
+    assert 'href="static/favicon.svg"' in index and (out / "static" / "favicon.ico").exists()
+    question = (out / "cases" / "a-question.html").read_text(encoding="utf-8")
+    assert '<span class="kind kind-qa">質疑応答</span>' in question
+    assert "2025年4月1日" in question and "2025-04-01" not in question
+
+
 def test_rebuild_removes_cases_made_internal(tree: ContentTree, tmp_path: Path) -> None:
     out = tmp_path / "site"
     build(tree, out)

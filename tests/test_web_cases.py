@@ -86,7 +86,7 @@ def test_metadata_values_link_to_searches(client):
     assert 'href="/themes/productivity">生産性向上</a>' in html
     assert ">中小企業組合等活路開拓事業</a>" in html and ">電力料金</a>" in html
     assert 'href="/?filter=organization_type' in html and "〇〇鋳物工業協同組合" in html
-    assert "2024-03-15" in html
+    assert "2024年3月15日" in html and "2024-03-15" not in html
 
 
 def test_attachments_listed_and_downloadable(client):
@@ -167,3 +167,62 @@ def test_theme_page_accepts_label_and_404s_unknown(client):
     assert client.get("/themes/価格転嫁").status_code == 200
     res = client.get("/themes/space", headers={"accept": "text/html"})
     assert res.status_code == 404 and "テーマ「space」はありません" in res.text
+
+
+def test_theme_index_lists_every_theme_with_counts(client):
+    res = client.get("/themes")
+    assert res.status_code == 200
+    html = res.text
+    assert 'href="/themes/price-pass-through"><span class="tile-label">価格転嫁</span>' in html
+    assert '<span class="tile-count">2<span class="unit"> 件</span>' in html  # 価格転嫁
+    assert 'href="/themes/invoice"' in html  # themes without cases are listed too (0 件)
+    assert 'href="/themes">テーマ一覧</a>' in client.get("/themes/dx").text  # breadcrumb
+
+
+def test_case_opened_from_a_search_marks_its_words_and_links_back(client):
+    params = [
+        ("q", "電力料金 勉強会 -交渉"),
+        ("filter", "themes=price-pass-through"),
+        ("page", "2"),
+    ]
+    html = client.get("/cases/price", params=params).text
+    assert "<mark>電力料金</mark>が上がった" in html and "計４回<mark>" not in html
+    assert '<h3 id="勉強会"><mark>勉強会</mark></h3>' in html or "<mark>勉強会</mark></h3>" in html
+    assert "<mark>交渉</mark>" not in html  # an excluded word is not marked
+    back = (
+        'href="/?q=%E9%9B%BB%E5%8A%9B%E6%96%99%E9%87%91+%E5%8B%89%E5%BC%B7%E4%BC%9A+-%E4%BA%A4%E6%B8%89'
+        '&amp;filter=themes%3Dprice-pass-through&amp;page=2#results"'
+    )
+    assert back in html and "に戻る</a>" in html
+    # without a search: the plain breadcrumb and no marks
+    plain = client.get("/cases/price").text
+    assert "<mark>" not in plain and 'href="/?filter=kind%3Dcase"' in plain
+
+
+def test_marks_never_open_markup(client):
+    for q in ["<script>alert(1)</script>", "href", '"><img src=x>', "&amp;", "mark", "h3"]:
+        html = client.get("/cases/price", params={"q": q}).text
+        assert "<script>alert(1)</script>" not in html.split("</header>", 1)[1]
+        assert "<img src=x>" not in html
+        assert "<<mark>" not in html and "<mark>h3</mark>" not in html
+        assert 'href="<mark>' not in html
+
+
+def test_result_links_carry_the_search(client):
+    html = client.get("/", params={"q": "電力料金", "filter": "themes=price-pass-through"}).text
+    assert (
+        'href="/cases/price?q=%E9%9B%BB%E5%8A%9B%E6%96%99%E9%87%91'
+        '&amp;filter=themes%3Dprice-pass-through"' in html
+    )
+
+
+def test_favicon_at_the_root_for_everyone(app_for):
+    from fastapi.testclient import TestClient
+
+    anonymous = TestClient(create_app(app_for().app.state.services.settings))
+    res = anonymous.get("/favicon.ico")
+    assert res.status_code == 200 and res.headers["content-type"] == "image/x-icon"
+    assert res.content[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    assert "no-store" not in res.headers.get("cache-control", "")
+    svg = anonymous.get("/static/favicon.svg")
+    assert svg.status_code == 200 and svg.text.startswith("<svg")

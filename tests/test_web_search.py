@@ -54,7 +54,7 @@ def client(content, indexed):
 
 
 def hit_ids(html: str) -> list[str]:
-    return re.findall(r'<h3 class="hit-title"><a href="/cases/([a-z0-9-]+)"', html)
+    return re.findall(r'<h3 class="hit-title"><a href="/cases/([a-z0-9-]+)[?"]', html)
 
 
 def test_empty_query_lists_everything_newest_first(client):
@@ -110,7 +110,7 @@ def test_facets_have_japanese_labels_regions_and_counts(client):
 def test_filter_narrows_and_shows_chip_and_clear_all(client):
     res = client.get("/", params=[("filter", "themes=dx")])
     assert sorted(hit_ids(res.text)) == ["aichi-dx", "tokyo-dx"]
-    assert 'class="chip" href="/"' in res.text
+    assert 'class="chip" href="/#results"' in res.text
     assert "テーマ: DX・デジタル化" in res.text
     assert "すべて解除" in res.text
     # the other values of the same field keep their counts (disjunctive), other fields narrow
@@ -131,7 +131,7 @@ def test_two_filters_or_within_field_and_across_fields(client):
 
 def test_facet_links_toggle_and_reset_page(client):
     html = client.get("/", params=[("q", "組合"), ("filter", "themes=dx"), ("page", "1")]).text
-    assert 'href="/?q=%E7%B5%84%E5%90%88"' in html  # chip removes the filter, keeps q
+    assert 'href="/?q=%E7%B5%84%E5%90%88#results"' in html  # chip removes the filter, keeps q
     assert "filter=themes%3Ddx&amp;filter=prefecture%3D%E6%84%9B%E7%9F%A5%E7%9C%8C" in html
 
 
@@ -170,9 +170,9 @@ def test_pagination_has_stable_urls(content, indexed):
         first = c.get("/")
         second = c.get("/", params={"page": 2})
     assert len(hit_ids(first.text)) == 20
-    assert 'href="/?page=2"' in first.text and 'rel="next"' in first.text
+    assert 'href="/?page=2#results"' in first.text and 'rel="next"' in first.text
     assert len(hit_ids(second.text)) == 6
-    assert 'aria-current="page">2<' in second.text and 'href="/" data-nav' in second.text
+    assert 'aria-current="page">2<' in second.text and 'href="/#results" data-nav' in second.text
     assert set(hit_ids(first.text)).isdisjoint(hit_ids(second.text))
 
 
@@ -195,7 +195,7 @@ def test_no_results_suggests_nearest_taxonomy_term(client):
     res = client.get("/", params={"q": label[:-1] + "入"})  # one character off, no case has it
     assert "条件に一致する事例は見つかりませんでした" in res.text
     assert "もしかして" in res.text and f"（テーマ: {label}）" in res.text
-    assert 'href="/?filter=themes%3Dexport"' in res.text
+    assert 'href="/?filter=themes%3Dexport#results"' in res.text
 
 
 def test_relaxed_results_say_so(client):

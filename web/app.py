@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -14,6 +15,7 @@ from web import apidocs, errors
 from web.deps import Services
 from web.routes import api, cases, new, search, stats, themes
 from web.security import protect
+from web.templating import configure
 
 HERE = Path(__file__).parent
 
@@ -30,8 +32,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.services = Services.create(settings)
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     apidocs.install(app)  # /docs and /static/swagger-ui/…: before the /static mount
+    configure(app.state.templates.env)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     errors.install(app)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:  # browsers ask for it at the root, logged in or not
+        return FileResponse(HERE / "static" / "favicon.ico", media_type="image/x-icon")
+
     app.include_router(api.router)
     app.include_router(search.router)
     app.include_router(cases.router)

@@ -28,7 +28,7 @@ HEADERS = {
     "permissions-policy": "camera=(), microphone=(), geolocation=()",
 }
 # Internal pages must not stay in shared caches or the back-button cache of a shared PC.
-_CACHEABLE = ("/public", "/static/")
+_CACHEABLE = ("/public", "/static/", "/favicon.ico")
 
 
 class SecurityHeadersMiddleware:

@@ -23,7 +23,6 @@ from xml.sax.saxutils import escape
 import click
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from kb.case import Case
 from kb.checks.finding import Finding
 from kb.cli import content_option, handles_errors, main
 from kb.config import Settings, load_settings
@@ -31,14 +30,11 @@ from kb.errors import ContentErrors, KbError
 from kb.loader import load_cases
 from kb.publishing import personal_data
 from kb.taxonomy import Taxonomy, load_taxonomy
+from web.templating import configure
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
 MARKER = ".kb-site"
-PUBLIC_FIELDS = (
-    "id", "title", "summary", "themes", "prefecture", "industry", "organization",
-    "organization_type", "programs", "tags", "year", "published", "featured",
-)  # fmt: skip
 
 
 @dataclass
@@ -63,16 +59,6 @@ def site_csp(search: str | None) -> str:
     ])  # fmt: skip
 
 
-def public_view(case: Case) -> dict[str, Any]:
-    """The public fields of a public case (a whitelist: nothing else reaches a page)."""
-    if case.visibility != "public":  # pragma: no cover - callers filter first
-        raise ValueError("internal case")
-    view = {name: getattr(case, name) for name in PUBLIC_FIELDS}
-    view["published"] = case.published.isoformat() if case.published else None
-    view["body"] = case.body
-    return view
-
-
 def _order(cases: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(
         cases,
@@ -81,7 +67,7 @@ def _order(cases: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def build_site(settings: Settings, out: Path, base_url: str = "") -> SiteReport:
-    from web.portal import PortalUrls, body_html
+    from web.portal import PortalUrls, body_html, public_view
 
     taxonomy = load_taxonomy(settings.content_dir)
     result = load_cases(settings.content_dir, taxonomy, max_bytes=settings.max_file_bytes)
@@ -99,10 +85,12 @@ def build_site(settings: Settings, out: Path, base_url: str = "") -> SiteReport:
     romaji = {p.name: p.romaji for p in taxonomy.prefectures.values()}
     search = settings.public_search_url or None
     csp = site_csp(search)
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html"]),
-        trim_blocks=False,
+    env = configure(
+        Environment(
+            loader=FileSystemLoader(TEMPLATES),
+            autoescape=select_autoescape(["html"]),
+            trim_blocks=False,
+        )
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
@@ -114,7 +102,7 @@ def build_site(settings: Settings, out: Path, base_url: str = "") -> SiteReport:
         urls = PortalUrls(root=root, ext=".html", css=f"{root}static/kb.css", search=search,
                           romaji=romaji)  # fmt: skip
         html = env.get_template(template).render(
-            urls=urls, theme_label=taxonomy.theme_label, csp=csp, **context
+            urls=urls, theme_label=taxonomy.theme_label, kinds=taxonomy.kinds, csp=csp, **context
         )
         path = tmp / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -124,7 +112,8 @@ def build_site(settings: Settings, out: Path, base_url: str = "") -> SiteReport:
     try:
         _write_pages(write, cases, taxonomy, romaji, body_html)
         (tmp / "static").mkdir()
-        shutil.copy(STATIC / "kb.css", tmp / "static" / "kb.css")
+        for name in ("kb.css", "favicon.svg", "favicon.ico"):
+            shutil.copy(STATIC / name, tmp / "static" / name)
         (tmp / "sitemap.xml").write_text(_sitemap(pages, base_url), encoding="utf-8")
         (tmp / MARKER).write_text("built by kb build-site\n", encoding="utf-8")
         tmp.chmod(0o755)
@@ -161,15 +150,13 @@ def _write_pages(
             listed = [c for c in cases if c["prefecture"] == name]
             write(f"prefectures/{romaji.get(name, name)}.html", "public/list.html",
                   heading=f"{name}の事例", cases=listed, total=n)  # fmt: skip
-    featured = [c for c in cases if c["featured"]][:6]
-    shown = {c["id"] for c in featured}
-    recent = sorted((c for c in cases if c["id"] not in shown),
-                    key=lambda c: (-c["year"], c["id"]))[:9]  # fmt: skip
-    write(
-        "index.html", "public/index.html", featured=featured, recent=recent,
-        themes=[(k, t.label, theme_counts[k]) for k, t in taxonomy.themes.items() if theme_counts[k]],
-        prefectures=[(p, n) for p, n in pref_counts.items() if n],
-    )  # fmt: skip
+    from web.portal import FEATURED, front_page
+
+    featured = [c for c in cases if c["featured"]][:FEATURED]
+    success = [c for c in cases if c["kind"] == "case" or c["featured"]]  # as the app's front page
+    recent = sorted(success, key=lambda c: (-c["year"], c["id"]))
+    write("index.html", "public/index.html",
+          **front_page(taxonomy, featured, recent, theme_counts, pref_counts, len(cases)))  # fmt: skip
 
 
 def _sitemap(pages: list[str], base_url: str) -> str:

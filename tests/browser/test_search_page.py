@@ -48,8 +48,11 @@ def test_two_facets_change_counts_and_chips_then_back_keeps_state(page, server, 
     page.screenshot(path=str(artifacts / "search-facets.png"), full_page=True)
 
     page.locator(".hit-title a").first.click()
-    page.wait_for_url(re.compile(r"/cases/osaka-dx-qa$"))
+    page.wait_for_url(re.compile(r"/cases/osaka-dx-qa\?filter="))  # the search comes along
     assert page.locator("h1#case-title").inner_text() == "受発注システムの共同利用に関する質問"
+    back = page.locator(".breadcrumb a", has_text="に戻る")
+    assert back.inner_text() == "検索結果（絞り込み 2 件）に戻る"
+    assert back.get_attribute("href") == search_url.removeprefix(server) + "#results"
     page.go_back()
     page.wait_for_url(search_url)
     assert page.locator(".chip").count() == 2
@@ -104,5 +107,23 @@ def test_phone_width_and_keyboard(browser, server, artifacts):
         page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.textContent") == "本文へ移動"
         page.screenshot(path=str(artifacts / "search-phone.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_result_opens_with_marked_words_and_the_way_back(browser, server, artifacts):
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="ja-JP")
+    page = log_in(context, server)
+    try:
+        page.goto(server + "/?q=%E5%8B%89%E5%BC%B7%E4%BC%9A")  # 勉強会
+        page.locator(".hit-title a", has_text="鋳物組合").click()
+        page.wait_for_url(re.compile(r"/cases/aichi-price\?q="))
+        assert page.locator(".case-body mark").first.inner_text() == "勉強会"
+        page.screenshot(path=str(artifacts / "case-marked.png"), full_page=True)
+        page.get_by_role("link", name="「勉強会」の検索結果に戻る").click()
+        page.wait_for_url(re.compile(r"/\?q=%E5%8B%89%E5%BC%B7%E4%BC%9A#results$"))
+        page.goto(server + "/themes")
+        assert page.locator(".theme-tile").count() >= 10
+        page.screenshot(path=str(artifacts / "themes-index.png"), full_page=True)
     finally:
         context.close()

@@ -16,7 +16,10 @@ from kb.related import related
 from kb.render import to_html
 from kb.search import Searcher
 from web.deps import Services, services
-from web.facets import SearchState
+from web.facets import MAX_PAGE, SORT_LABELS, SearchState
+from web.highlight import mark_html, mark_text, query_words
+from web.portal import MAX_FILTERS
+from web.templating import japanese_date
 
 router = APIRouter()
 
@@ -102,7 +105,7 @@ def _meta_links(doc: dict[str, Any], svc: Services) -> list[tuple[str, list[tupl
         ("年度", [(f"{doc['year']}年度", SearchState(filters=(("year", str(doc["year"])),)).url())])
     )
     if doc.get("published"):
-        rows.append(("公開日", [(str(doc["published"]), "")]))
+        rows.append(("公開日", [(japanese_date(doc["published"]), "")]))
     rows.append(
         (
             "種別",
@@ -119,11 +122,30 @@ def _meta_links(doc: dict[str, Any], svc: Services) -> list[tuple[str, list[tupl
     return rows
 
 
+def from_search(request: Request) -> SearchState | None:
+    """The search a case was opened from (its result links carry ``q``, ``filter``, ``sort``,
+    ``page``), for the breadcrumb back and the marked words; None when opened otherwise."""
+    params = request.query_params
+    filters = [f for f in params.getlist("filter")[:MAX_FILTERS] if "=" in f and len(f) <= 200]
+    if not any(k in params for k in ("q", "filter", "sort", "page")):
+        return None
+    sort = params.get("sort", "relevance")
+    page = params.get("page", "1")
+    return SearchState(
+        q=params.get("q", "")[:500].strip(),
+        filters=tuple((k.strip(), v.strip()) for k, _, v in (f.partition("=") for f in filters)),
+        sort=sort if sort in SORT_LABELS else "relevance",
+        page=int(page) if page.isdigit() and 0 < int(page) <= MAX_PAGE else 1,
+    )
+
+
 @router.get("/cases/{case_id}", response_model=None)
 def case_page(
     case_id: str, request: Request, svc: Annotated[Services, Depends(services)]
 ) -> Response:
     doc = svc.call(Searcher.get, case_id)
+    back = from_search(request)
+    words = query_words(back.q, svc.taxonomy) if back else []
     listed = set(doc.get("attachments") or [])
 
     def rewrite(url: str) -> str | None:
@@ -134,6 +156,10 @@ def case_page(
     context = {
         "doc": doc,
         "rendered": rendered,
+        "body_html": mark_html(rendered.html, words),
+        "summary_html": mark_text(str(doc.get("summary", "")), words),
+        "title_html": mark_text(str(doc.get("title", "")), words),
+        "back": back,
         "meta": _meta_links(doc, svc),
         "attachments": _attachments(svc, doc),
         "related": svc.call(related, doc),

@@ -2,6 +2,7 @@
 
 Anonymous. Everything goes through web.portal.Portal: public cases, public fields, a
 search-only key. Parameters are few and typed; anything unknown in a filter is a 400.
+The search page narrows by the public facets only: theme, region, prefecture, year.
 """
 
 from __future__ import annotations
@@ -14,14 +15,18 @@ from fastapi.responses import RedirectResponse, Response
 
 from indexer.settings import MAX_TOTAL_HITS
 from kb.errors import NotFoundError
+from kb.taxonomy import REGIONS, Taxonomy
+from web.highlight import mark_html, mark_text, query_words
 from web.params import SEARCH_PARAMETERS, search_params
-from web.portal import Portal, PortalUrls, body_html
+from web.portal import FEATURED, RECENT, Portal, PortalUrls, body_html, front_page
 from web.responses import JSONResponse
 
 router = APIRouter()
 URLS = PortalUrls()
 PER_PAGE = 20
 Text = Annotated[str, Query(max_length=200)]
+Year = Annotated[str, Query(max_length=4, pattern=r"^(\d{4})?$")]
+SEARCH_KEYS = ("q", "theme", "region", "prefecture", "year")  # what a search page keeps
 
 
 async def portal(request: Request) -> Portal:
@@ -34,7 +39,7 @@ Dep = Annotated[Portal, Depends(portal)]
 def _render(request: Request, name: str, **context: Any) -> Response:
     tax = request.app.state.services.taxonomy
     return request.app.state.templates.TemplateResponse(
-        request, name, {"urls": URLS, "theme_label": tax.theme_label, **context}
+        request, name, {"urls": URLS, "theme_label": tax.theme_label, "kinds": tax.kinds, **context}
     )
 
 
@@ -46,25 +51,15 @@ def public_root() -> Response:
 @router.get("/public/", include_in_schema=False)
 def public_index(request: Request, p: Dep) -> Response:
     tax = request.app.state.services.taxonomy
-    featured = p.listing([], limit=6, featured_only=True)["hits"]
-    everything = p.listing([], limit=12, facets=True)
+    featured = p.listing([], limit=FEATURED, featured_only=True)["hits"]
+    recent = p.listing([], limit=FEATURED + RECENT, success_only=True)["hits"]
+    everything = p.listing([], limit=0, facets=True)
     facets = everything["facets"]
-    themes = [
-        (key, t.label, facets.get("themes", {}).get(key, 0))
-        for key, t in tax.themes.items()
-        if facets.get("themes", {}).get(key)
-    ]
-    prefs = [
-        (name, facets.get("prefecture", {}).get(name, 0))
-        for name in tax.prefectures
-        if facets.get("prefecture", {}).get(name)
-    ]
-    shown = {c["id"] for c in featured}
-    recent = [c for c in everything["hits"] if c["id"] not in shown][:9]
-    return _render(
-        request, "public/index.html", featured=featured, recent=recent, themes=themes,
-        prefectures=prefs,
+    context = front_page(
+        tax, featured, recent, facets.get("themes", {}), facets.get("prefecture", {}),
+        everything["total"],
     )  # fmt: skip
+    return _render(request, "public/index.html", **context)
 
 
 def _page_links(request: Request, page: int, total: int) -> tuple[str | None, str | None]:
@@ -114,26 +109,58 @@ def public_prefecture(request: Request, name: str, p: Dep, page: Page = 1) -> Re
 
 @router.get("/public/search", include_in_schema=False)
 def public_search(
-    request: Request, p: Dep, q: Text = "", theme: Text = "", prefecture: Text = "",
-    page: Page = 1,
+    request: Request, p: Dep, q: Text = "", theme: Text = "", region: Text = "",
+    prefecture: Text = "", year: Year = "", page: Page = 1,
 ) -> Response:  # fmt: skip
-    filters = [f"themes={theme}"] if theme else []
-    filters += [f"prefecture={prefecture}"] if prefecture else []
-    result = p.search(q, filters, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+    tax = request.app.state.services.taxonomy
+    chosen = {"theme": theme, "region": region, "prefecture": prefecture, "year": year}
+    names = {"theme": "themes", "region": "region", "prefecture": "prefecture", "year": "year"}
+    filters = [f"{names[k]}={v}" for k, v in chosen.items() if v]
+    result = p.search(q, filters, limit=PER_PAGE, offset=(page - 1) * PER_PAGE, page=True)
     prev_url, next_url = _page_links(request, page, result["total"])
-    heading = f"「{q}」の検索結果" if q.strip() else "事例の一覧"
+    heading = f"「{q}」の検索結果" if q.strip() else "事例を探す"
+    here = {"q": q, **chosen}
+    labels = {
+        "theme": tax.theme_label(theme) if theme else "",
+        "region": region, "prefecture": prefecture, "year": f"{year}年度" if year else "",
+    }  # fmt: skip
+    chips = [(labels[k], URLS.searching(**{**here, k: ""})) for k in chosen if chosen[k]]
+    years = sorted(p.listing([], limit=0, facets=True)["facets"].get("year", {}), reverse=True)
+    by_region = [
+        (r, [name for name in tax.prefectures if tax.region_of(name) == r]) for r in REGIONS
+    ]
+    back = urlencode(
+        [(k, v) for k, v in here.items() if v] + ([("page", str(page))] if page > 1 else [])
+    )
     return _render(
         request, "public/list.html", cases=result["hits"], total=result["total"], q=q,
         heading=heading, relaxed=result["relaxed"], prev_url=prev_url, next_url=next_url,
+        search_form={"chosen": chosen, "years": years, "regions": by_region,
+                     "themes": [(k, t.label) for k, t in tax.themes.items()]},
+        chips=chips, case_query=back,
     )  # fmt: skip
+
+
+def _back_to_search(request: Request, taxonomy: Taxonomy) -> tuple[str | None, list[str]]:
+    """The search a public case was opened from (its link carries the search's parameters):
+    the link back, and the words to mark."""
+    params = request.query_params
+    kept = [(k, params[k][:200]) for k in (*SEARCH_KEYS, "page") if params.get(k)]
+    if not kept:
+        return None, []
+    return f"{URLS.search}?{urlencode(kept)}", query_words(params.get("q", "")[:200], taxonomy)
 
 
 @router.get("/public/cases/{case_id}", include_in_schema=False)
 def public_case(request: Request, case_id: str, p: Dep) -> Response:
-    case = p.case(case_id)
+    case = p.case(case_id, page=True)
+    back, words = _back_to_search(request, request.app.state.services.taxonomy)
     return _render(
-        request, "public/case.html", case=case, body_html=body_html(case["body"]),
-        description=case["summary"],
+        request, "public/case.html", case=case, description=case["summary"],
+        body_html=mark_html(body_html(case["body"]), words),
+        summary_html=mark_text(case["summary"] or "", words), back_url=back,
+        title_html=mark_text(case["title"] or "", words),
+        offline=case.get("offline", False),
     )  # fmt: skip
 
 

@@ -1,4 +1,5 @@
-"""Theme landing pages (``/themes/{key}``): description, count, newest cases, who and where."""
+"""Theme pages: the index of every theme (``/themes``) and one theme's landing page
+(``/themes/{key}``: description, count, newest cases, who and where)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,16 @@ from web.facets import SearchState
 router = APIRouter()
 NEWEST = 8
 TOP = 6
+
+
+@router.get("/themes", response_model=None)
+async def themes_index(request: Request, svc: Annotated[Services, Depends(services)]) -> Response:
+    taxonomy = svc.taxonomy
+    result = await svc.acall(Searcher.asearch, "", [], limit=0)
+    counts = result["facets"].get("themes", {})
+    themes = [(key, theme, counts.get(key, 0)) for key, theme in taxonomy.themes.items()]
+    context = {"themes": themes, "total": result["total"], "taxonomy": taxonomy}
+    return request.app.state.templates.TemplateResponse(request, "themes.html", context)
 
 
 @router.get("/themes/{key}", response_model=None)

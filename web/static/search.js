@@ -1,5 +1,9 @@
 // As-you-type search: fetches the server-rendered results fragment, discards stale
 // responses (AbortController + sequence numbers) and keeps the URL shareable.
+// While an IME is composing (かな漢字変換), nothing is sent: the search runs once the
+// conversion is committed, so the URL and the title only ever show committed text.
+// On phones the facets open as a sheet (a checkbox pattern that works without JS); after a
+// filter, sort or page change, focus and scroll go to the top of the results.
 (function () {
   "use strict";
   var form = document.getElementById("search-form");
@@ -11,8 +15,10 @@
   var seq = 0;
   var controller = null;
   var timer = null;
+  var composing = false;
   var lastQuery = input.value;
   var DELAY = 250;
+  var FACETS_KEY = "kb-facets-open";
 
   function formParams() {
     var params = new URLSearchParams();
@@ -23,6 +29,75 @@
     });
     return params.toString();
   }
+
+  // -- facet groups remember whether they were open (per tab) ----------------------------
+  function facetState() {
+    try { return JSON.parse(window.sessionStorage.getItem(FACETS_KEY) || "{}") || {}; }
+    catch (e) { return {}; }
+  }
+
+  function restoreFacets() {
+    var saved = facetState();
+    region.querySelectorAll("details.facet").forEach(function (d) {
+      var name = d.id.replace(/^facet-/, "");
+      if (!Object.prototype.hasOwnProperty.call(saved, name)) return;
+      if (!saved[name] && d.querySelector(".facet-value.active")) return;  // keep a set filter in view
+      d.open = !!saved[name];
+    });
+  }
+
+  region.addEventListener("toggle", function (ev) {
+    var d = ev.target;
+    if (!d.classList || !d.classList.contains("facet")) return;
+    var saved = facetState();
+    saved[d.id.replace(/^facet-/, "")] = d.open;
+    try { window.sessionStorage.setItem(FACETS_KEY, JSON.stringify(saved)); } catch (e) { /* private mode */ }
+  }, true);  // toggle does not bubble
+
+  // -- the phone filter sheet ------------------------------------------------------------
+  function sheetToggle() { return document.getElementById("filters-open"); }
+
+  function sheetChanged() {
+    var toggle = sheetToggle();
+    if (!toggle) return;
+    document.body.classList.toggle("sheet-open", toggle.checked);
+    toggle.setAttribute("aria-expanded", toggle.checked ? "true" : "false");
+    if (toggle.checked) {
+      var title = document.getElementById("facets-title");
+      if (title) { title.tabIndex = -1; title.focus(); }
+    } else if (document.activeElement === document.body || region.contains(document.activeElement)) {
+      toggle.focus({ preventScroll: true });
+    }
+  }
+
+  // the sheet's 閉じる / N 件を表示 are labels of the toggle: make them keyboard buttons too
+  function enhanceSheet() {
+    var toggle = sheetToggle();
+    if (toggle) toggle.setAttribute("aria-expanded", toggle.checked ? "true" : "false");
+    region.querySelectorAll(".sheet-close, .sheet-done").forEach(function (label) {
+      label.setAttribute("role", "button");
+      label.tabIndex = 0;
+    });
+  }
+
+  region.addEventListener("keydown", function (ev) {
+    var label = ev.target.closest && ev.target.closest(".sheet-close, .sheet-done");
+    if (!label || (ev.key !== "Enter" && ev.key !== " ")) return;
+    ev.preventDefault();
+    label.click();
+  });
+
+  region.addEventListener("change", function (ev) {
+    if (ev.target && ev.target.id === "filters-open") sheetChanged();
+  });
+
+  document.addEventListener("keydown", function (ev) {
+    var toggle = sheetToggle();
+    if (ev.key !== "Escape" || !toggle || !toggle.checked) return;
+    toggle.checked = false;
+    sheetChanged();
+    toggle.focus();
+  });
 
   function syncForm() {
     var root = document.getElementById("results");
@@ -35,14 +110,26 @@
       el.type = "hidden"; el.name = "filter"; el.value = f;
       holder.appendChild(el);
     });
+    var title = root.getAttribute("data-title");
+    if (title) document.title = title;
     if (live) live.textContent = root.getAttribute("data-status") || "";
+    document.body.classList.remove("sheet-open");
+    restoreFacets();
+    enhanceSheet();
   }
 
-  function load(query, mode) {
+  function toResults() {
+    var root = document.getElementById("results");
+    var heading = document.getElementById("results-title");
+    if (heading) { heading.tabIndex = -1; heading.focus({ preventScroll: true }); }
+    if (root) root.scrollIntoView({ block: "start" });
+  }
+
+  // mode: "push" / "replace" / "none" (history); results: move focus and scroll to them
+  function load(query, mode, results) {
     var mine = ++seq;
     if (controller) controller.abort();
     controller = new AbortController();
-    var focusKey = document.activeElement && document.activeElement.getAttribute("data-focus");
     region.setAttribute("aria-busy", "true");
     var url = "/search/results" + (query ? "?" + query : "");
     return fetch(url, { signal: controller.signal, headers: { Accept: "text/html" } })
@@ -58,11 +145,7 @@
         if (mode === "push") window.history.pushState({ kb: true }, "", canonical);
         else if (mode === "replace") window.history.replaceState({ kb: true }, "", canonical);
         syncForm();
-        if (focusKey) {
-          var target = region.querySelector('[data-focus="' + focusKey.replace(/"/g, "") + '"]');
-          if (target) target.focus();
-          else { var heading = document.getElementById("results-title"); if (heading) { heading.tabIndex = -1; heading.focus(); } }
-        }
+        if (results) toResults();
       })
       .catch(function (err) {
         if (err && err.name === "AbortError") return;
@@ -71,31 +154,49 @@
       .finally(function () { if (mine === seq) region.removeAttribute("aria-busy"); });
   }
 
-  input.addEventListener("input", function () {
+  function schedule() {
     window.clearTimeout(timer);
     timer = window.setTimeout(function () {
-      if (input.value === lastQuery) return;
+      if (composing || input.value === lastQuery) return;
       lastQuery = input.value;
-      load(formParams(), "replace");
+      load(formParams(), "replace", false);
     }, DELAY);
+  }
+
+  input.addEventListener("compositionstart", function () {
+    composing = true;
+    window.clearTimeout(timer);  // the box now holds unconverted text
+  });
+
+  input.addEventListener("compositionend", function () {
+    composing = false;
+    schedule();  // the conversion is committed (Chrome sends no input event after this)
+  });
+
+  input.addEventListener("input", function (ev) {
+    if (composing || ev.isComposing) return;
+    schedule();
   });
 
   form.addEventListener("submit", function (ev) {
     ev.preventDefault();
+    if (composing) return;  // Enter that commits a conversion is not a search
     window.clearTimeout(timer);
     lastQuery = input.value;
-    load(formParams(), "push");
+    load(formParams(), "push", false);
   });
 
   document.getElementById("sort").addEventListener("change", function () {
-    load(formParams(), "push");
+    window.clearTimeout(timer);
+    if (!composing) lastQuery = input.value;
+    load(formParams(), "push", true);
   });
 
   region.addEventListener("click", function (ev) {
     var link = ev.target.closest && ev.target.closest("a[data-nav]");
     if (!link || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.button !== 0) return;
     ev.preventDefault();
-    load(new URL(link.href).search.replace(/^\?/, ""), "push");
+    load(new URL(link.href).search.replace(/^\?/, ""), "push", true);
   });
 
   region.addEventListener("submit", function (ev) {
@@ -104,13 +205,16 @@
     ev.preventDefault();
     var params = new URLSearchParams();
     new FormData(yearForm).forEach(function (value, key) { params.append(key, value); });
-    load(params.toString(), "push");
+    load(params.toString(), "push", true);
   });
 
   window.addEventListener("popstate", function () {
     var params = new URLSearchParams(window.location.search);
     input.value = lastQuery = params.get("q") || "";
     document.getElementById("sort").value = params.get("sort") || "relevance";
-    load(window.location.search.replace(/^\?/, ""), "none");
+    load(window.location.search.replace(/^\?/, ""), "none", false);
   });
+
+  restoreFacets();
+  enhanceSheet();
 })();
