@@ -23,7 +23,9 @@ $(STAMP): pyproject.toml
 	@mkdir -p .tools && touch $@
 
 run: setup
-	$(KB) index
+	@# a broken or withheld case file makes kb index exit 1 after applying every valid change:
+	@# the app still starts, on the index as it now stands
+	$(KB) index || echo 'make run: 上に挙げたファイルは索引に反映していません。ほかの事例で起動します'
 	$(KB) user ensure-admin
 	$(KB) serve
 
