@@ -64,7 +64,7 @@ def test_usage_errors_are_japanese() -> None:
         "エラー: '--format' の値が正しくありません: 'xml' は使えません。使える値: 'text', 'github', 'json'"
         in out
     )
-    code, out = kb("search", "a", "b")
+    code, out = kb("user", "remove", "a", "b")
     assert "エラー: 余分な引数があります（b）" in out
     code, out = kb("user", "remove")
     assert "エラー: 引数がありません 'NAME'" in out or "エラー: 引数がありません" in out

@@ -109,6 +109,7 @@ def test_phone_filter_sheet_then_results_in_view(browser, server, artifacts):
         page.goto(server + "/?q=%E7%B5%84%E5%90%88")  # 組合: every fixture case
         button = page.locator(".filter-button")
         expect(button).to_be_visible()
+        page.screenshot(path=str(artifacts / "phone-search-top.png"))
         box = button.bounding_box()
         assert box is not None and box["y"] < 400  # at the top, not after 20 results
         assert not page.locator("#facets").is_visible()
