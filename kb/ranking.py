@@ -61,17 +61,21 @@ def plan(
     unfiltered: list[str],
     counts: list[int] | None,
     full: int = 1,
+    place_hits: list[int] | None = None,
 ) -> Plan:
     """The federated queries for ``query``; ``counts`` are the answers to count_requests (None
     when only the place tier is wanted), ``full`` how many cases have every word (none: that
-    query is not asked again)."""
+    query is not asked again), ``place_hits`` how many cases each of ``place_text``'s
+    expansions finds (a query that finds nothing is left out)."""
     out = Plan()
     tail = _excluded(query)
     for e in query.expansions() if full else ():
         out.queries.append((e, where, 1.0))
         out.lacking.append([])
     if place_text is not None:
-        for e in place_text.expansions():
+        for i, e in enumerate(place_text.expansions()):
+            if place_hits is not None and not place_hits[i]:
+                continue
             out.queries.append((e, unfiltered, 0.95))
             out.lacking.append([])
     if counts is None:
