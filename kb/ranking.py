@@ -9,7 +9,9 @@ subset of the words found somewhere, weighted by the share of the words' weights
 document frequencies come from one batch of counting searches (``limit: 0``), under the
 user's filters but not the place words (a word is "missing" only if no case has it). Federation
 keeps each case once, at its best weighted score, so a case lands in the tier of the most
-words it has, and the hit says which query found it: the words it lacks.
+words it has, and the hit says which query found it: the words it lacks. A plan of one query
+is sent as a plain search (kb.search): a federated search costs Meilisearch a few ms more,
+whatever it carries, so place tiers that find nothing (counted with the words) are left out.
 
 A subset must carry TAIL_SHARE of the weight of the two heaviest words (one strong word of
 a sentence is enough, 組合員 alone is not); words of one character never stand alone.
