@@ -9,7 +9,9 @@ subset of the words found somewhere, weighted by the share of the words' weights
 document frequencies come from one batch of counting searches (``limit: 0``), under the
 user's filters but not the place words (a word is "missing" only if no case has it). Federation
 keeps each case once, at its best weighted score, so a case lands in the tier of the most
-words it has, and the hit says which query found it: the words it lacks.
+words it has, and the hit says which query found it: the words it lacks. A plan of one query
+is sent as a plain search (kb.search): a federated search costs Meilisearch a few ms more,
+whatever it carries, so place tiers that find nothing (counted with the words) are left out.
 
 A subset must carry TAIL_SHARE of the weight of the two heaviest words (one strong word of
 a sentence is enough, 組合員 alone is not); words of one character never stand alone.
@@ -61,17 +63,21 @@ def plan(
     unfiltered: list[str],
     counts: list[int] | None,
     full: int = 1,
+    place_hits: list[int] | None = None,
 ) -> Plan:
     """The federated queries for ``query``; ``counts`` are the answers to count_requests (None
     when only the place tier is wanted), ``full`` how many cases have every word (none: that
-    query is not asked again)."""
+    query is not asked again), ``place_hits`` how many cases each of ``place_text``'s
+    expansions finds (a query that finds nothing is left out)."""
     out = Plan()
     tail = _excluded(query)
     for e in query.expansions() if full else ():
         out.queries.append((e, where, 1.0))
         out.lacking.append([])
     if place_text is not None:
-        for e in place_text.expansions():
+        for i, e in enumerate(place_text.expansions()):
+            if place_hits is not None and not place_hits[i]:
+                continue
             out.queries.append((e, unfiltered, 0.95))
             out.lacking.append([])
     if counts is None:

@@ -274,17 +274,35 @@ class Searcher:
         if query.alternatives or (full < offset + limit and (several or query.places)):
             # not enough cases with every word: one federated search ranks every word, the
             # place named in the text, then the words' subsets by weight (kb.ranking)
-            counts = None
-            if several:
-                requests = count_requests(query, expr)
-                search_on = params.get("attributesToSearchOn")
-                answer = yield Multi(counting(self.index_name, requests, search_on))
-                counts = [r["estimatedTotalHits"] for r in answer["results"]]
             place_text = _with_place_words(query, self.analyzer) if query.places else None
-            plan = make_plan(query, where, place_text, expr, counts, full)
-            body = federated(self.index_name, plan, params, FACETS if facets else None)
-            result = yield Multi(body)
-            per_hit = [plan.lacking[h["_federation"]["queriesPosition"]] for h in result["hits"]]
+            # one /multi-search of counts: the words' (their weights) and the place words
+            # searched as words (a tier that finds nothing costs no federated query)
+            requests = count_requests(query, expr) if several else []
+            in_text = [(e, expr) for e in place_text.expansions()] if place_text else []
+            counts = place_hits = None
+            if requests or in_text:
+                search_on = params.get("attributesToSearchOn")
+                body = counting(self.index_name, requests + in_text, search_on)
+                answer = yield Multi(body)
+                found_n = [r["estimatedTotalHits"] for r in answer["results"]]
+                counts = found_n[: len(requests)] or None
+                place_hits = found_n[len(requests) :]
+            plan = make_plan(query, where, place_text, expr, counts, full, place_hits)
+            if not plan.queries:  # nothing to rank (no case has every word): no request
+                result = {**result, "hits": [], "facetDistribution": {}, "facetStats": {}}
+                per_hit = []
+            elif len(plan.queries) == 1:
+                # one query: the same hits, order and facets as a plain search, which costs
+                # Meilisearch a fraction of a federated one (~1 ms against ~4 ms)
+                q1, where1, _ = plan.queries[0]
+                result = yield q1, {**params, "filter": where1}
+                per_hit = [plan.lacking[0] for _ in result["hits"]]
+            else:
+                body = federated(self.index_name, plan, params, FACETS if facets else None)
+                result = yield Multi(body)
+                per_hit = [
+                    plan.lacking[h["_federation"]["queriesPosition"]] for h in result["hits"]
+                ]
             for hit, words in zip(result["hits"], per_hit, strict=True):
                 hit["_lacking"] = plan.missing + [w for w in words if w not in plan.missing]
             result["hits"].sort(key=lambda h: bool(h["_lacking"]))  # every word first

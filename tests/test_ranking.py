@@ -133,6 +133,15 @@ def test_prefecture_named_in_the_text_comes_after_cases_filed_there(ix):
     assert ids == ["tokyo-text"]  # no case is filed under 東京都; one names it
 
 
+def test_place_tier_finding_nothing_keeps_the_filed_cases_and_facets(ix):
+    # no case names 静岡県 in its text: the cases filed there, counted in the facets
+    result = ix.searcher.search("静岡県 脱炭素")
+    assert [h["id"] for h in result["hits"]] == ["carbon"]
+    assert result["total"] == 1 and not result["relaxed"]
+    assert result["facets"]["prefecture"] == {"静岡県": 1}
+    assert result["hits"][0]["matched_all"]
+
+
 def test_china_with_export_words_means_the_country(ix):
     result = ix.searcher.search("中国 輸出")
     ids = [h["id"] for h in result["hits"]]
