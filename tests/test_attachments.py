@@ -87,6 +87,19 @@ def test_public_searches_do_not_look_in_attachments(ix: Index) -> None:
     assert ix.searcher.search("価格交渉", public_only=True)["total"] == 1
 
 
+def test_public_ranked_searches_do_not_look_in_attachments(ix: Index) -> None:
+    # two words, one only in an attachment: the ranked path (counts, then a federated search)
+    # must keep to the public fields as the plain public search does
+    inside = ix.searcher.search("ビオトープ 価格交渉")
+    assert [(h["id"], h["matched_all"]) for h in inside["hits"]] == [("aichi-2023-plan", True)]
+    public = ix.searcher.search("ビオトープ 価格交渉", public_only=True)
+    assert [h["id"] for h in public["hits"]] == ["aichi-2023-plan"]
+    (hit,) = public["hits"]
+    assert hit["matched_all"] is False
+    assert "ビオトープ" in hit["missing_words"]
+    assert "ビオトープ" in public["missing"]
+
+
 def test_word_in_the_body_keeps_the_body_snippet(ix: Index) -> None:
     (hit,) = ix.searcher.search("価格交渉")["hits"]
     assert hit["attachment"] is None
