@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from kb.casefiles import display_path
 from kb.errors import ContentError
-from kb.taxonomy import Taxonomy
+from kb.taxonomy import Taxonomy, utf8_text, yaml_error
 
 FILE = "targets.yml"
 Count = Annotated[int, Field(ge=1, le=10_000_000, strict=True)]
@@ -63,22 +63,12 @@ def _line_map(node: yaml.Node | None, prefix: tuple[str, ...] = ()) -> dict[tupl
 
 
 def _read(path: Path, shown: str) -> tuple[Any, dict[tuple[str, ...], int]]:
+    text = utf8_text(path.read_bytes(), shown)
     try:
-        text = path.read_bytes().decode("utf-8")
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
-    except UnicodeDecodeError as exc:
-        raise ContentError(
-            "UTF-8 ではありません", path=shown, hint="UTF-8 で保存してください"
-        ) from exc
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ContentError(
-            f"YAML の書式エラー: {getattr(exc, 'problem', exc)}",
-            path=shown,
-            line=mark.line + 1 if mark else None,
-            hint="インデントとコロンを確認してください",
-        ) from exc
+        raise yaml_error(exc, shown) from exc
     return data, _line_map(node)
 
 

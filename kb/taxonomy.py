@@ -118,21 +118,32 @@ def _read_yaml(path: Path) -> tuple[Any, str]:
         raise ContentError(
             "ファイルがありません", path=path, hint="content/ フォルダの場所を確認してください"
         ) from exc
+    text = utf8_text(raw, path)
     try:
-        text = raw.decode("utf-8")
         return yaml.safe_load(text), hashlib.sha256(raw).hexdigest()
+    except yaml.YAMLError as exc:
+        raise yaml_error(exc, path) from exc
+
+
+def utf8_text(raw: bytes, path: Path | str) -> str:
+    """A content YAML file's text; ContentError naming the file if it is not UTF-8."""
+    try:
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ContentError(
             "UTF-8 ではありません", path=path, hint="UTF-8 で保存してください"
         ) from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ContentError(
-            f"YAML の書式エラー: {getattr(exc, 'problem', exc)}",
-            path=path,
-            line=mark.line + 1 if mark else None,
-            hint="インデントとコロンを確認してください",
-        ) from exc
+
+
+def yaml_error(exc: yaml.YAMLError, path: Path | str) -> ContentError:
+    """A YAML syntax error of a content file, with its line and a hint."""
+    mark = getattr(exc, "problem_mark", None)
+    return ContentError(
+        f"YAML の書式エラー: {getattr(exc, 'problem', exc)}",
+        path=path,
+        line=mark.line + 1 if mark else None,
+        hint="インデントとコロンを確認してください",
+    )
 
 
 def _require(data: Any, key: str, kind: type, path: Path) -> Any:
