@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 # Searchable, in ranking order (the "attribute" rule prefers earlier fields).
-SEARCHABLE = ["title_n", "tags_n", "summary_n", "body_n", "org_n", "meta_n", "reading", "attach_n"]
+SEARCHABLE = [
+    "title_n", "tags_n", "summary_n", "body_n", "org_n", "meta_n", "reading", "body_reading",
+    "attach_n",
+]  # fmt: skip
 # What a public search looks in: attachments are not published with their cases.
 PUBLIC_SEARCHABLE = [f for f in SEARCHABLE if f != "attach_n"]
 
@@ -61,7 +64,7 @@ INDEX_SETTINGS: dict[str, Any] = {
         "minWordSizeForTypos": {"oneTypo": 6, "twoTypos": 10},
         "disableOnNumbers": True,
         # kana readings as romaji keys (kb.reading): one letter off is another word
-        "disableOnAttributes": ["reading"],
+        "disableOnAttributes": ["body_reading", "reading"],  # sorted, as Meilisearch answers
         "disableOnWords": [],
     },
     "faceting": {"maxValuesPerFacet": 200, "sortFacetValuesBy": {"*": "count"}},

@@ -170,6 +170,15 @@ def _terminate(pid: int) -> bool:
     return False
 
 
+# Meilisearch 1.21 builds an HTTPS client for remote federated search on every federated
+# `/multi-search` (kb's ranked searches, kb.ranking) and loads the system's CA store for it:
+# about 4 ms of CPU per search, whatever the search (strace: every file of /etc/ssl/certs
+# read each time). The managed server makes no outgoing connection (--no-analytics, no
+# remotes, no embedders), so it gets an empty store: both variables, or it still reads one.
+# docker-compose.yml sets the same for the official image.
+NO_CA_STORE = {"SSL_CERT_FILE": os.devnull, "SSL_CERT_DIR": "/nonexistent"}
+
+
 def _spawn(settings: Settings, p: _Paths, binary: Path, key: str) -> Connection | None:
     """Start one server; None if it lost the race for its port (caller retries)."""
     port = _free_port()
@@ -186,6 +195,7 @@ def _spawn(settings: Settings, p: _Paths, binary: Path, key: str) -> Connection 
     # `ps`, and keep the log free of colour codes and backtraces.
     env = {k: v for k, v in os.environ.items() if not k.startswith("MEILI_")}
     env.update(MEILI_MASTER_KEY=key, NO_COLOR="1", RUST_BACKTRACE="0", RUST_LIB_BACKTRACE="0")
+    env.update(NO_CA_STORE)
     with p.log.open("ab") as log:
         offset = log.tell()
         log.write(f"--- kb {time.strftime('%Y-%m-%dT%H:%M:%S')}: {shlex.join(cmd)}\n".encode())

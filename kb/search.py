@@ -38,6 +38,7 @@ from kb.spelling import Speller, apply_corrections
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000  # hits a search may skip
 SUGGEST_BELOW = 3  # 「もしかして」 is looked for when a search finds fewer cases than this
+PARSED_KEPT = 2048  # parsed queries a Searcher keeps (Sudachi's analysis of the same text)
 TAGS_TTL_S = 60.0  # how long the index's tags are reused as spelling vocabulary
 SORTS = {
     "relevance": [],
@@ -100,6 +101,18 @@ class Searcher:
         self.taxonomy = analyzer.taxonomy
         self.speller = Speller(analyzer)
         self._tag_cache: dict[bool, tuple[float, list[str]]] = {}
+        self._parsed: dict[str, Query] = {}
+
+    def parse_query(self, q: str) -> Query:
+        """``kb.query.parse_query`` with this searcher's analyzer, kept per text: a query is
+        a pure function of its text and the taxonomy, and a Searcher lives as long as both
+        (the same words come back with each filter, page and sort of one search)."""
+        found = self._parsed.get(q)
+        if found is None:
+            if len(self._parsed) >= PARSED_KEPT:
+                self._parsed.clear()
+            found = self._parsed[q] = parse_query(q, self.analyzer)
+        return found
 
     def parse_filters(self, raw: list[str]) -> Filters:
         """``FIELD=VALUE`` strings -> Filters (see kb.filters)."""
@@ -218,7 +231,7 @@ class Searcher:
                 f"並べ替え {sort!r} は使えません", field="sort", hint="relevance / newest / oldest"
             )
         parsed = self.parse_filters(filters or [])
-        query = parse_query(q, self.analyzer)
+        query = self.parse_query(q)
         expr = parsed.expression()
         if public_only:
             expr.append('visibility = "public"')
@@ -262,7 +275,7 @@ class Searcher:
             tags = yield from self._tags(public_only)
             fixes = self.speller.corrections(query, tags)
             if fixes:
-                fixed = parse_query(apply_corrections(query.text, fixes), self.analyzer)
+                fixed = self.parse_query(apply_corrections(query.text, fixes))
                 answer = yield fixed.meili, {**params, "filter": expr + place_filter(fixed)}
                 if answer["estimatedTotalHits"] > 0:
                     query, result, where = fixed, answer, expr + place_filter(fixed)
@@ -428,7 +441,7 @@ class Searcher:
 
 
 # stored for searching and snippets, not part of a case as pages and the API show it
-_INTERNAL_KEYS = {"hash", "has_attach_text", "reading", *ATTACHMENT}
+_INTERNAL_KEYS = {"hash", "has_attach_text", "reading", "body_reading", *ATTACHMENT}
 
 
 def notes(result: dict[str, Any]) -> list[str]:

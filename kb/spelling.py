@@ -26,6 +26,21 @@ MIN_CHARS = 3
 class Speller:
     def __init__(self, analyzer: Analyzer) -> None:
         self.analyzer = analyzer
+        # the vocabulary with the last tags passed in, by length (one search's tags are the
+        # index's, reused for a minute by kb.search: not rebuilt for every search)
+        self._with_tags: tuple[object, dict[str, str], dict[int, list[str]]] | None = None
+
+    def _known(self, tags: Iterable[str]) -> tuple[dict[str, str], dict[int, list[str]]]:
+        if self._with_tags is not None and self._with_tags[0] is tags:
+            return self._with_tags[1], self._with_tags[2]
+        known = dict(self.words)
+        for tag in tags:
+            known.setdefault(_key(tag), tag)
+        by_len: dict[int, list[str]] = {}
+        for spelling in known:
+            by_len.setdefault(len(spelling), []).append(spelling)
+        self._with_tags = (tags, known, by_len)
+        return known, by_len
 
     @cached_property
     def words(self) -> dict[str, str]:
@@ -49,9 +64,7 @@ class Speller:
 
     def corrections(self, query: Query, tags: Iterable[str] = ()) -> dict[str, str]:
         """Typed word -> the close vocabulary word, for the words that have one."""
-        known = dict(self.words)
-        for tag in tags:
-            known.setdefault(_key(tag), tag)
+        known, by_len = self._known(tags)
         skip = {p.word for p in query.places}
         out: dict[str, str] = {}
         for word in query.text.split():
@@ -59,19 +72,28 @@ class Speller:
             key = _key(plain)
             if len(plain) < MIN_CHARS or plain in skip or key in known or plain == "OR":
                 continue
-            best = _closest(key, known)
+            best = _closest(key, by_len)
             if best is not None:
                 out[plain] = known[best]
         return out
 
 
-def _closest(key: str, known: dict[str, str]) -> str | None:
-    """The most similar known spelling (ties: more characters in the same places)."""
+def _closest(key: str, by_len: dict[int, list[str]]) -> str | None:
+    """The most similar known spelling (ties: more characters in the same places); only
+    lengths that can reach CUTOFF are compared (difflib's real_quick_ratio bound:
+    2 * min / (len(a) + len(b)))."""
     matcher = difflib.SequenceMatcher(b=key)
     scored = []
-    for other in known:
+    n = len(key)
+    candidates = (
+        other
+        for size, others in by_len.items()
+        if 2 * min(size, n) >= CUTOFF * (size + n)
+        for other in others
+    )
+    for other in candidates:
         matcher.set_seq1(other)
-        if matcher.real_quick_ratio() < CUTOFF or matcher.quick_ratio() < CUTOFF:
+        if matcher.quick_ratio() < CUTOFF:
             continue
         ratio = matcher.ratio()
         if ratio >= CUTOFF:

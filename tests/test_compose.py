@@ -31,6 +31,10 @@ def test_compose_file_is_valid():
     assert out.returncode == 0, out.stderr
     config = yaml.safe_load(out.stdout)
     assert config["services"]["meilisearch"]["image"] == "getmeili/meilisearch:v1.21"
+    # no CA store for Meilisearch to load on every federated search (kb.meili_server)
+    meili_env = config["services"]["meilisearch"]["environment"]
+    assert meili_env["SSL_CERT_FILE"] == "/dev/null"
+    assert meili_env["SSL_CERT_DIR"] == "/nonexistent"
     app_env = config["services"]["app"]["environment"]
     assert app_env["MEILI_URL"] == "http://meilisearch:7700"
     assert "meili-data" in config["volumes"]

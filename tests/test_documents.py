@@ -65,3 +65,17 @@ def test_hash_changes_with_the_file_and_the_analyzer(
     assert a.doc_hash(case.model_copy(update={"digest": "other"})) != h
     other = Analyzer(a.taxonomy, a.normalizer, a.thesaurus, a.theme_concept, a.fingerprint + "x")
     assert other.doc_hash(case) != h
+
+
+def test_body_reading_is_each_words_key_one_line_per_sentence(
+    case_and_analyzer: tuple[Case, Analyzer],
+) -> None:
+    case, a = case_and_analyzer
+    assert a.body_reading("研修の前にそうした話をした。かなり長い説明があった。") == (
+        "kenshuu mae sou hanashi\nkanari nagai setsumei"
+    )
+    # a compound Sudachi knows as one word keeps one key; particles have none
+    assert a.body_reading("技能実習生を受け入れた。") == "ginoujisshuusei ukeire"
+    doc = a.document(case)
+    lines = doc["body_reading"].splitlines()  # ## 背景 / 組合でＤＸを始めた。
+    assert lines[0] == "haikei" and lines[1].startswith("kumiai")

@@ -91,8 +91,26 @@ def test_kana_reading_finds_the_kanji_spelling(ix, kana):
 
 def test_kana_reading_of_other_words(ix):
     assert ix.ids("かかくてんか") == ["price"]
-    # readings cover titles, tags, summaries and headings ("both" names 脱炭素 in its body only)
-    assert ix.ids("だつたんそ") == ["carbon"]
+    # "both" names 脱炭素 in its body only: the body's readings find it, after the case
+    # with 脱炭素 in its title
+    assert ix.ids("だつたんそ") == ["carbon", "both"]
+
+
+@pytest.mark.parametrize(
+    ("kana", "kanji"),
+    [("だつたんそ", "脱炭素"), ("こうけいしゃ", "後継者"), ("コウケイシャ", "後継者"),
+     ("しょうえねるぎー", "省エネルギー"), ("じぎょうしょうけい", "事業承継")],
+)  # fmt: skip
+def test_kana_query_finds_what_its_kanji_spelling_finds(ix, kana, kanji):
+    # 後継者 and 省エネルギー stand only in a body; じぎょうしょうけい meets 事業 承継, two
+    # neighbouring words, as one typed word
+    assert set(ix.ids(kana)) == set(ix.ids(kanji)) != set()
+
+
+def test_two_neighbouring_body_words_typed_as_one_kana_word(ix):
+    # the "kana" case's body has 長い説明: ながいせつめい is one typed word, found through
+    # the body's readings (naga i / setsumei side by side)
+    assert ix.ids("ながいせつめい") == ["kana"]
 
 
 def test_region_word_is_a_filter_with_a_removable_chip(ix):
