@@ -23,7 +23,7 @@ from kb.case import Case
 from kb.normalize import Normalizer, Unit, sentences
 from kb.places import Places
 from kb.publishing import WITHHELD, reasons
-from kb.reading import reading_key, reading_tokens
+from kb.reading import reading_key, reading_tokens, rendaku_keys
 from kb.render import strip_comments, to_text
 from kb.stats import electronic_files
 from kb.taxonomy import Taxonomy
@@ -83,6 +83,30 @@ class Analyzer:
     def stop_terms(self) -> frozenset[tuple[str, ...]]:
         """The taxonomy's stop words, each as its tuple of terms (what a query drops)."""
         return frozenset(tuple(self.normalizer.terms(w)) for w in self.taxonomy.stopwords)
+
+    @cached_property
+    def vocabulary_readings(self) -> dict[str, str]:
+        """Reading key (kb.reading) -> the taxonomy's word read so: theme labels and their
+        synonyms, the synonym groups, the broader and narrower terms and the controlled
+        vocabularies. A query word typed in kana that reads as one of them is searched as that
+        word, synonyms and broader terms included (がいこくじんざい = 外国人材, which finds
+        技能実習生 cases), which a reading alone cannot do. The first word of a reading wins."""
+        tax = self.taxonomy
+        names: list[str] = []
+        for theme in tax.themes.values():
+            names += [theme.label, *theme.synonyms]
+        for group in tax.synonym_groups:
+            names += list(group)
+        for broad, narrower in tax.broader.items():
+            names += [broad, *narrower]
+        for vocab in ("industries", "organization_types", "programs"):
+            names += list(tax.vocab[vocab])
+        out: dict[str, str] = {}
+        for name in names:
+            for key in rendaku_keys(self.normalizer.readings(name)):
+                if len(key) >= 4:  # as long as a kana query word that is read (kb.reading)
+                    out.setdefault(key, name)
+        return out
 
     def line(self, text: str) -> str:
         """One sentence as its terms followed by its concept tokens."""

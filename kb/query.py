@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from indexer.documents import Analyzer
@@ -218,7 +218,13 @@ def _word(word: str, analyzer: Analyzer, stop: bool) -> tuple[list[Term], list[P
     normalizer = analyzer.normalizer
     units = normalizer.units(word)
     if is_kana_word(word) and not (len(units) == 1 and normalizer.known(word)):
-        return [Term(reading=reading_key(word), label=word)], []
+        key = reading_key(word)
+        spelled = analyzer.vocabulary_readings.get(key)
+        if spelled is not None and spelled != word:  # でじたるか: the vocabulary's デジタル化
+            terms, _ = _word(spelled, analyzer, stop)
+            if terms:
+                return [replace(t, label=word) for t in terms], []
+        return [Term(reading=key, label=word)], []
     places: list[Place] = []
     kept: list[Unit] = []
     skip = False

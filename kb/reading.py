@@ -101,3 +101,21 @@ def reading_tokens(readings: list[str], span: int = 3) -> list[str]:
                 if key:
                     out.append(key)
     return out
+
+
+_VOICED = str.maketrans(
+    "カキクケコサシスセソタチツテトハヒフヘホ", "ガギグゲゴザジズゼゾダヂヅデドバビブベボ"
+)
+
+
+def rendaku_keys(readings: list[str]) -> list[str]:
+    """The key of a compound's reading, then with one of its kana (after the first two)
+    voiced, as compounds are often said (人手不足: Sudachi reads ヒトデフソク, people type
+    ひとでぶそく): for a short vocabulary, not for text."""
+    whole = "".join(readings)
+    out = [reading_key(whole)]
+    for i in range(2, len(whole)):
+        voiced = whole[i].translate(_VOICED)
+        if voiced != whole[i]:
+            out.append(reading_key(whole[:i] + voiced + whole[i + 1 :]))
+    return out

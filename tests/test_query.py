@@ -114,9 +114,9 @@ def test_lone_kana_is_dropped_when_other_words_remain(a: Analyzer) -> None:
 
 
 def test_kana_words_become_readings(a: Analyzer) -> None:
-    for kana in ("じぎょうしょうけい", "ジギョウショウケイ"):
-        assert parse_query(kana, a).terms == (Term(reading="jigyoushoukei"),)
-    assert parse_query("かかくてんか", a).meili == "kakakutenka"
+    for kana in ("ながいせつめい", "ナガイセツメイ"):
+        assert parse_query(kana, a).terms == (Term(reading="nagaisetsumei"),)
+    assert parse_query("せつめいかい", a).meili == "setsumeikai"
     # real kana words stay words (Sudachi knows them)
     assert parse_query("ものづくり", a).terms[0].phrase
     assert parse_query("ひきつぎ", a).terms[0].phrase
@@ -172,3 +172,20 @@ def test_loosened_takes_word_forming_suffixes_off(a: Analyzer) -> None:
     # nothing to take off, or a synonym concept (デジタル化 = DX): no looser query
     assert parse_query("価格転嫁 京都", a).loosened() is None
     assert parse_query("デジタル化", a).loosened() is None
+
+
+@pytest.mark.parametrize(
+    ("kana", "word"),
+    [("じぎょうしょうけい", "事業承継"), ("ジギョウショウケイ", "事業承継"),
+     ("がいこくじんざい", "外国人材"), ("でじたるか", "デジタル化"),
+     # Sudachi reads 人手不足 ヒトデフソク; people say and type ひとでぶそく
+     ("ひとでぶそく", "人手不足"), ("ひとでふそく", "人手不足")],
+)  # fmt: skip
+def test_kana_reading_of_a_vocabulary_word_is_searched_as_that_word(
+    a: Analyzer, kana: str, word: str
+) -> None:
+    # the word's synonyms and broader-term concepts come with it (外国人材 finds 技能実習生)
+    q = parse_query(kana, a)
+    assert q.terms == parse_query(word, a).terms and q.terms
+    assert {t.label for t in q.terms} == {kana}
+    assert not any(t.reading for t in q.terms)
