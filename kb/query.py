@@ -221,9 +221,9 @@ def _word(word: str, analyzer: Analyzer, stop: bool) -> tuple[list[Term], list[P
         key = reading_key(word)
         spelled = analyzer.vocabulary_readings.get(key)
         if spelled is not None and spelled != word:  # でじたるか: the vocabulary's デジタル化
-            terms, _ = _word(spelled, analyzer, stop)
-            if terms:
-                return [replace(t, label=word) for t in terms], []
+            as_word, _ = _word(spelled, analyzer, stop)
+            if as_word:
+                return [replace(t, label=word) for t in as_word], []
         return [Term(reading=key, label=word)], []
     places: list[Place] = []
     kept: list[Unit] = []
