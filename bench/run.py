@@ -152,8 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=3, help="runs per figure (rebuilds above 5,000: 1)")
     ap.add_argument("--seconds", type=float, default=5.0, help="wrk duration per run")
     ap.add_argument("--concurrency", default="1,8,32")
-    # production layout (docs/DEPLOY.md): two app workers per core
-    ap.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
+    # the app shares this machine with Meilisearch and wrk: one worker per two cores
+    # (docs/DEPLOY.md; on two cores 1 worker beat 2 and 4 in paired runs, bench/FINDINGS.md)
+    ap.add_argument("--workers", type=int, default=max(1, (os.cpu_count() or 1) // 2))
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--files", type=int, default=0,
                     help="electronic files to import and index (bench/files.py); 0: skip")  # fmt: skip

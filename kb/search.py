@@ -40,6 +40,11 @@ MAX_OFFSET = 10_000  # hits a search may skip
 SUGGEST_BELOW = 3  # 「もしかして」 is looked for when a search finds fewer cases than this
 PARSED_KEPT = 2048  # parsed queries a Searcher keeps (Sudachi's analysis of the same text)
 TAGS_TTL_S = 60.0  # how long the index's tags are reused as spelling vocabulary
+# how long a word's hit count (its weight in kb.ranking) is reused; a count of 0, which the
+# page reports as 「…を含む事例はありません」, only briefly
+COUNTS_TTL_S = 60.0
+ZERO_TTL_S = 5.0
+COUNTS_KEPT = 8192
 SORTS = {
     "relevance": [],
     "newest": ["year:desc", "published:desc"],
@@ -102,6 +107,7 @@ class Searcher:
         self.speller = Speller(analyzer)
         self._tag_cache: dict[bool, tuple[float, list[str]]] = {}
         self._parsed: dict[str, Query] = {}
+        self._counts: dict[tuple[str, tuple[str, ...], tuple[str, ...]], tuple[float, int]] = {}
 
     def parse_query(self, q: str) -> Query:
         """``kb.query.parse_query`` with this searcher's analyzer, kept per text: a query is
@@ -295,27 +301,57 @@ class Searcher:
             counts = place_hits = None
             if requests or in_text:
                 search_on = params.get("attributesToSearchOn")
-                body = counting(self.index_name, requests + in_text, search_on)
-                answer = yield Multi(body)
-                found_n = [r["estimatedTotalHits"] for r in answer["results"]]
+                found_n = self._counted(requests + in_text, search_on)
+                if found_n is None:
+                    body = counting(self.index_name, requests + in_text, search_on)
+                    answer = yield Multi(body)
+                    found_n = [r["estimatedTotalHits"] for r in answer["results"]]
+                    self._count(requests + in_text, search_on, found_n)
                 counts = found_n[: len(requests)] or None
                 place_hits = found_n[len(requests) :]
-            plan = make_plan(query, where, place_text, expr, counts, full, place_hits)
+            # The cases with every word are in hand (or their ids are, one request away):
+            # they lead, and the ranked search looks only for the others, excluded by id, from
+            # the page position where they end (a query with OR alternatives has several
+            # every-word searches: all of it is ranked together).
+            tail_only = full > 0 and not query.alternatives
+            plan = make_plan(
+                query, where, place_text, expr, counts, 0 if tail_only else full, place_hits
+            )
+            first = result
+            page = params
+            if tail_only:
+                if offset == 0:  # all `full` of them are on this page
+                    ids = [h["id"] for h in first["hits"]]
+                else:
+                    only_ids = {
+                        **params, "offset": 0, "limit": full, "attributesToRetrieve": ["id"],
+                    }  # fmt: skip
+                    only_ids.pop("facets", None)
+                    ids = [h["id"] for h in (yield query.meili, only_ids)["hits"]]
+                others = f"id NOT IN [{', '.join(quote(i) for i in ids)}]"
+                plan.queries = [(q1, [*w1, others], wt) for q1, w1, wt in plan.queries]
+                start = max(offset, full)
+                page = {**params, "offset": start - full, "limit": offset + limit - start}
             if not plan.queries:  # nothing to rank (no case has every word): no request
                 result = {**result, "hits": [], "facetDistribution": {}, "facetStats": {}}
                 per_hit = []
+                if tail_only:
+                    result = first
+                    per_hit = [[] for _ in first["hits"]]
             elif len(plan.queries) == 1:
-                # one query: the same hits, order and facets as a plain search, which costs
-                # Meilisearch a fraction of a federated one (~1 ms against ~4 ms)
+                # one query: the same hits, order and facets as a plain search
                 q1, where1, _ = plan.queries[0]
-                result = yield q1, {**params, "filter": where1}
+                result = yield q1, {**page, "filter": where1}
                 per_hit = [plan.lacking[0] for _ in result["hits"]]
             else:
-                body = federated(self.index_name, plan, params, FACETS if facets else None)
+                body = federated(self.index_name, plan, page, FACETS if facets else None)
                 result = yield Multi(body)
                 per_hit = [
                     plan.lacking[h["_federation"]["queriesPosition"]] for h in result["hits"]
                 ]
+            if tail_only and plan.queries:
+                result = _after(first, result)
+                per_hit = [[] for _ in first["hits"]] + per_hit
             for hit, words in zip(result["hits"], per_hit, strict=True):
                 hit["_lacking"] = plan.missing + [w for w in words if w not in plan.missing]
             result["hits"].sort(key=lambda h: bool(h["_lacking"]))  # every word first
@@ -358,6 +394,30 @@ class Searcher:
             "truncated": total >= MAX_TOTAL_HITS,
             "relaxed": found.relaxed,
         }
+
+    def _counted(
+        self, requests: list[tuple[str, list[str]]], search_on: list[str] | None
+    ) -> list[int] | None:
+        """The hit counts of ``requests`` if all were asked recently (None otherwise): how
+        many cases have a word is the collection's statistics, kept COUNTS_TTL_S like the
+        tags, and ZERO_TTL_S when a word was in no case (what "found nowhere" says)."""
+        now = time.monotonic()
+        out = []
+        for q, where in requests:
+            kept = self._counts.get((q, tuple(where), tuple(search_on or ())))
+            if kept is None or now - kept[0] > (COUNTS_TTL_S if kept[1] else ZERO_TTL_S):
+                return None
+            out.append(kept[1])
+        return out
+
+    def _count(
+        self, requests: list[tuple[str, list[str]]], search_on: list[str] | None, n: list[int]
+    ) -> None:
+        if len(self._counts) > COUNTS_KEPT:
+            self._counts.clear()
+        now = time.monotonic()
+        for (q, where), found in zip(requests, n, strict=True):
+            self._counts[(q, tuple(where), tuple(search_on or ()))] = (now, found)
 
     def _tags(self, public_only: bool) -> Generator[Any, Any, list[str]]:
         """The index's tags (public cases' only for the public side), part of the spelling
@@ -504,6 +564,38 @@ def _with_place_words(query: Query, analyzer: Analyzer) -> Query:
         if (terms := tuple(analyzer.normalizer.terms(p.word)))
     )
     return query.with_groups(query.groups + extra)
+
+
+def _after(first: dict[str, Any], tail: dict[str, Any]) -> dict[str, Any]:
+    """One result of two disjoint ones: ``first``'s hits, then ``tail``'s; totals added, facet
+    counts added value by value (sorted by count, as the index sorts them), year ranges
+    joined."""
+    facets: dict[str, dict[str, int]] = {}
+    for part in (first, tail):
+        for name, values in part.get("facetDistribution", {}).items():
+            into = facets.setdefault(name, {})
+            for value, n in values.items():
+                into[value] = into.get(value, 0) + n
+    stats: dict[str, dict[str, float]] = {}
+    for part in (first, tail):
+        for name, st in part.get("facetStats", {}).items():
+            have = stats.get(name)
+            stats[name] = (
+                dict(st)
+                if have is None
+                else {"min": min(have["min"], st["min"]), "max": max(have["max"], st["max"])}
+            )
+    return {
+        **tail,
+        "hits": [*first["hits"], *tail["hits"]],
+        "estimatedTotalHits": first["estimatedTotalHits"] + tail["estimatedTotalHits"],
+        "facetDistribution": {
+            name: dict(sorted(values.items(), key=lambda kv: -kv[1]))
+            for name, values in facets.items()
+        },
+        "facetStats": stats,
+        "processingTimeMs": first.get("processingTimeMs", 0) + tail.get("processingTimeMs", 0),
+    }
 
 
 def _facet_values(answer: dict[str, Any], name: str) -> list[str]:

@@ -125,9 +125,23 @@ def best_line(text: str, query: Query) -> int | None:
     return min(line for line, score in scores.items() if score == top)
 
 
+def body_line(hit: dict[str, Any], query: Query) -> int | None:
+    """``best_line`` of a hit's body, worked out once per hit and query (the search asks it
+    for the attachment check, the attachment snippet and the body snippet)."""
+    kept = hit.get(_BEST)
+    if kept is not None and kept[0] is query:
+        return kept[1]
+    best = None if query.empty else best_line(hit.get("body_n") or "", query)
+    hit[_BEST] = (query, best)
+    return best
+
+
+_BEST = "_kb_body_line"  # where body_line keeps its answer in the hit (never shown)
+
+
 def body_matches(hit: dict[str, Any], query: Query) -> bool:
     """Whether a hit's body has a sentence with one of the query's terms."""
-    return not query.empty and best_line(hit.get("body_n") or "", query) is not None
+    return body_line(hit, query) is not None
 
 
 def attachment_snippet(hit: dict[str, Any], query: Query) -> tuple[str, dict[str, Any]] | None:
@@ -170,7 +184,7 @@ def snippet(hit: dict[str, Any], query: Query, analyzer: Analyzer) -> str:
     body = hit.get("body_text") or ""
     if body and not query.empty:
         body_n = hit.get("body_n") or ""
-        best = best_line(body_n, query)
+        best = body_line(hit, query)
         if best is not None:
             line = body_n.split("\n")[best]
             out = _from_marks(body, line, hit.get("body_marks"), best, query)

@@ -29,10 +29,12 @@ class Speller:
         # the vocabulary with the last tags passed in, by length (one search's tags are the
         # index's, reused for a minute by kb.search: not rebuilt for every search)
         self._with_tags: tuple[object, dict[str, str], dict[int, list[str]]] | None = None
+        self._answers: dict[str, dict[str, str]] = {}  # query text -> corrections, same tags
 
     def _known(self, tags: Iterable[str]) -> tuple[dict[str, str], dict[int, list[str]]]:
         if self._with_tags is not None and self._with_tags[0] is tags:
             return self._with_tags[1], self._with_tags[2]
+        self._answers = {}
         known = dict(self.words)
         for tag in tags:
             known.setdefault(_key(tag), tag)
@@ -65,6 +67,9 @@ class Speller:
     def corrections(self, query: Query, tags: Iterable[str] = ()) -> dict[str, str]:
         """Typed word -> the close vocabulary word, for the words that have one."""
         known, by_len = self._known(tags)
+        kept = self._answers.get(query.text)
+        if kept is not None:  # the same words against the same vocabulary: the same answer
+            return dict(kept)
         skip = {p.word for p in query.places}
         out: dict[str, str] = {}
         for word in query.text.split():
@@ -75,6 +80,9 @@ class Speller:
             best = _closest(key, by_len)
             if best is not None:
                 out[plain] = known[best]
+        if len(self._answers) >= 4096:
+            self._answers.clear()
+        self._answers[query.text] = dict(out)
         return out
 
 

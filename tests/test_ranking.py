@@ -78,6 +78,18 @@ def test_paging_runs_from_full_matches_into_the_tail(ix):
     assert second["total"] == 4
 
 
+def test_every_word_cases_lead_and_facets_count_the_whole_result(ix):
+    # the case with both words is asked once, leads, and is excluded from the ranked search;
+    # facets and totals are those of the whole result, one page at a time or all at once
+    whole = ix.searcher.search("事業承継 脱炭素")
+    assert sum(whole["facets"]["prefecture"].values()) == whole["total"] == 4
+    assert whole["facets"]["prefecture"]["香川県"] == 1  # "both", counted once
+    pages = [ix.searcher.search("事業承継 脱炭素", limit=2, offset=i) for i in (0, 2)]
+    assert [h["id"] for p in pages for h in p["hits"]] == [h["id"] for h in whole["hits"]]
+    assert all(p["total"] == 4 and p["facets"] == whole["facets"] for p in pages)
+    assert [h["matched_all"] for p in pages for h in p["hits"]] == [True, False, False, False]
+
+
 def test_async_search_gives_the_same_ranked_result(ix):
     sync = ix.searcher.search("事業承継 脱炭素")
     async_ = run_async(ix.searcher.asearch("事業承継 脱炭素"))
@@ -201,3 +213,33 @@ def test_minus_excludes_and_or_takes_either(ix):
 
 def test_quoted_phrase_is_exact(ix):
     assert ix.ids('"事業承継"') and set(ix.ids('"事業承継と脱炭素"')) == {"both"}
+
+
+def test_word_counts_are_reused_and_a_zero_only_briefly(ix, monkeypatch):
+    import kb.search
+
+    searcher = ix.searcher
+    bodies: list[dict] = []
+    multi = searcher.http.multi
+
+    def recording(body):
+        bodies.append(body)
+        return multi(body)
+
+    monkeypatch.setattr(searcher.http, "multi", recording)
+    counting = lambda: [b for b in bodies if "federation" not in b]  # noqa: E731
+    searcher._counts.clear()
+    first = searcher.search("事業承継 脱炭素")
+    assert len(counting()) == 1
+    again = searcher.search("事業承継 脱炭素")
+    assert len(counting()) == 1  # the words' counts were kept
+    assert [h["id"] for h in again["hits"]] == [h["id"] for h in first["hits"]]
+    # a word found nowhere: its 0 is asked again once ZERO_TTL_S has passed
+    searcher.search("後継者がいない組合員への支援策")
+    asked = len(counting())
+    monkeypatch.setattr(kb.search, "ZERO_TTL_S", -1.0)
+    result = searcher.search("後継者がいない組合員への支援策")
+    assert len(counting()) == asked + 1 and result["missing"] == ["支援策"]
+    monkeypatch.setattr(kb.search, "COUNTS_TTL_S", -1.0)
+    searcher.search("事業承継 脱炭素")
+    assert len(counting()) == asked + 2
