@@ -334,7 +334,7 @@ class Searcher:
                 page = {**params, "offset": start - full, "limit": offset + limit - start}
             if not plan.queries:  # nothing to rank (no case has every word): no request
                 result = {**result, "hits": [], "facetDistribution": {}, "facetStats": {}}
-                per_hit = []
+                per_hit: list[list[str]] = []
                 if tail_only:
                     result = first
                     per_hit = [[] for _ in first["hits"]]
