@@ -2,16 +2,17 @@
 words do not fill the page.
 
 One federated Meilisearch search (``/multi-search`` with ``federation``) ranks them. Its
-queries: every word (weight 1); the place words of the query as words, without the place
-filter, for cases naming the place in their text (0.95); and for the *partial* tail, each
-subset of the words found somewhere, weighted by the share of the words' weights it carries
-(below 0.9). A word weighs log(1 + N/df), so rare words count more than 組合 or 支援; the
-document frequencies come from one batch of counting searches (``limit: 0``), under the
-user's filters but not the place words (a word is "missing" only if no case has it). Federation
-keeps each case once, at its best weighted score, so a case lands in the tier of the most
-words it has, and the hit says which query found it: the words it lacks. A plan of one query
-is sent as a plain search (kb.search): a federated search costs Meilisearch a few ms more,
-whatever it carries, so place tiers that find nothing (counted with the words) are left out.
+queries: every word (weight 1), unless kb.search already has those cases and asks only for
+the others; the place words of the query as words, without the place filter, for cases
+naming the place in their text (0.95); and for the *partial* tail, each subset of the words
+found somewhere, weighted by the share of the words' weights it carries (below 0.9). A word
+weighs log(1 + N/df), so rare words count more than 組合 or 支援; the document frequencies
+come from one batch of counting searches (``limit: 0``, kept a while by kb.search), under the
+user's filters but not the place words (a word is "missing" only if no case has it).
+Federation keeps each case once, at its best weighted score, so a case lands in the tier of
+the most words it has, and the hit says which query found it: the words it lacks. A plan of
+one query is sent as a plain search (kb.search; same hits, order and facets), and place tiers
+that find nothing (counted with the words) are left out.
 
 A subset must carry TAIL_SHARE of the weight of the two heaviest words (one strong word of
 a sentence is enough, 組合員 alone is not); words of one character never stand alone.
