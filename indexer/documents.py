@@ -91,18 +91,8 @@ class Analyzer:
         vocabularies. A query word typed in kana that reads as one of them is searched as that
         word, synonyms and broader terms included (がいこくじんざい = 外国人材, which finds
         技能実習生 cases), which a reading alone cannot do. The first word of a reading wins."""
-        tax = self.taxonomy
-        names: list[str] = []
-        for theme in tax.themes.values():
-            names += [theme.label, *theme.synonyms]
-        for group in tax.synonym_groups:
-            names += list(group)
-        for broad, narrower in tax.broader.items():
-            names += [broad, *narrower]
-        for vocab in ("industries", "organization_types", "programs"):
-            names += list(tax.vocab[vocab])
         out: dict[str, str] = {}
-        for name in names:
+        for name in self.taxonomy.names(narrower=True):
             for key in rendaku_keys(self.normalizer.readings(name)):
                 if len(key) >= 4:  # as long as a kana query word that is read (kb.reading)
                     out.setdefault(key, name)

@@ -47,15 +47,7 @@ class Speller:
     @cached_property
     def words(self) -> dict[str, str]:
         """Folded spelling -> the word as the taxonomy writes it."""
-        tax = self.analyzer.taxonomy
-        names: list[str] = []
-        for theme in tax.themes.values():
-            names += [theme.label, *theme.synonyms]
-        for group in tax.synonym_groups:
-            names += list(group)
-        names += list(tax.broader)
-        for vocab in ("industries", "organization_types", "programs"):
-            names += list(tax.vocab[vocab])
+        names = self.analyzer.taxonomy.names()
         out = {_key(n): n for n in names if len(n) >= 2}
         for name in names:  # and the words they are made of (インボイス of インボイス制度)
             for unit in self.analyzer.normalizer.units(name):

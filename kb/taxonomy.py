@@ -92,6 +92,21 @@ class Taxonomy:
     broader: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _theme_names: dict[str, str] | None = field(default=None, repr=False, compare=False)
 
+    def names(self, narrower: bool = False) -> list[str]:
+        """The words the taxonomy itself writes: theme labels and their synonyms, the synonym
+        groups, the broader terms (with their narrower terms when ``narrower``) and the
+        controlled vocabularies (the spelling and reading vocabularies of a query)."""
+        out: list[str] = []
+        for theme in self.themes.values():
+            out += [theme.label, *theme.synonyms]
+        for group in self.synonym_groups:
+            out += list(group)
+        for broad, narrow in self.broader.items():
+            out += [broad, *narrow] if narrower else [broad]
+        for vocab in ("industries", "organization_types", "programs"):
+            out += list(self.vocab[vocab])
+        return out
+
     def theme_label(self, key: str) -> str:
         theme = self.themes.get(key)
         return theme.label if theme else key
