@@ -1,5 +1,5 @@
-"""Query latency and throughput with wrk: `/api/search` on `kb serve` (several workers)
-next to the very same Meilisearch requests sent straight to Meilisearch."""
+"""Query latency and throughput with wrk: `/api/search` on `kb serve` next to kb's first
+Meilisearch request of each query sent straight to Meilisearch (*raw*)."""
 
 from __future__ import annotations
 
@@ -72,22 +72,28 @@ def wrk(url: str, script: str, concurrency: int, seconds: float) -> dict[str, An
     }
 
 
-def raw_requests(s: Settings, queries: list[tuple[str, list[str]]]) -> list[dict[str, Any]]:
-    """The Meilisearch requests kb makes for ``queries`` (captured from the real Searcher)."""
+def raw_requests(s: Settings, queries: list[tuple[str, list[str]]]) -> list[tuple[str, str]]:
+    """The first Meilisearch request kb makes for each of ``queries`` (captured from the real
+    Searcher), as (path, JSON body): a search, or a ``/multi-search`` (an OR query's count)."""
     conn = meili_server.ensure(s)
     searcher = Searcher(
         meili.client(conn, s.meili_timeout_s),
         s.index_name,
         Analyzer.create(load_taxonomy(s.content_dir)),
     )
-    captured: list[dict[str, Any]] = []
-    run = searcher.run
+    captured: list[tuple[str, str]] = []
+    run, multi = searcher.run, searcher.http.multi
 
     def capture(q: str, params: dict[str, Any]) -> dict[str, Any]:
-        captured.append({"q": q, **params})
+        captured.append((f"/indexes/{s.index_name}/search", json.dumps({"q": q, **params})))
         return run(q, params)
 
+    def capture_multi(body: dict[str, Any]) -> dict[str, Any]:
+        captured.append(("/multi-search", json.dumps(body)))
+        return multi(body)
+
     searcher.run = capture  # type: ignore[method-assign]
+    searcher.http.multi = capture_multi  # type: ignore[method-assign]
     out = []
     for q, filters in queries:
         captured.clear()
@@ -163,7 +169,7 @@ def measure(
     conn = meili_server.ensure(s)
     raw = raw_requests(s, queries)
     raw_script = _script(
-        [("POST", f"/indexes/{s.index_name}/search", json.dumps(r)) for r in raw],
+        [("POST", path, body) for path, body in raw],
         {
             "Host": urllib.parse.urlsplit(conn.url).netloc,
             "Authorization": f"Bearer {conn.key}",

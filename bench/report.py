@@ -180,7 +180,10 @@ def write_report(data: dict[str, Any], out: Path) -> str:
         "",
         f"`kb serve --workers {data['args']['workers']} --no-access-log` (uvicorn), facets on, "
         "the evaluation queries of section 4 plus a filtered and an empty query in rotation; "
-        "*raw* replays the exact Meilisearch request kb makes for each (captured from `Searcher`); "
+        "*raw* replays the first Meilisearch request kb makes for each (captured from "
+        "`Searcher`: a search, or for an OR query the `/multi-search` counting its alternatives; "
+        "the later requests of a ranked search, a spelling retry or a second page are not "
+        "replayed); "
         "API and raw runs alternate, so both see the same moments of the shared machine.",
         "",
     ]

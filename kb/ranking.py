@@ -148,6 +148,19 @@ def federated(
     return {"federation": federation, "queries": queries}
 
 
+def union(index: str, queries: list[str], params: dict[str, Any]) -> dict[str, Any]:
+    """The ``/multi-search`` body that counts the cases any of ``queries`` finds (an OR
+    query's every-word cases: the union of its alternatives), under ``params``' filter;
+    nothing retrieved."""
+    shared = {k: params[k] for k in ("filter", "locales", "matchingStrategy")}
+    if params.get("attributesToSearchOn"):
+        shared["attributesToSearchOn"] = params["attributesToSearchOn"]
+    return {
+        "federation": {"offset": 0, "limit": 0},
+        "queries": [{"indexUid": index, "q": q, **shared} for q in queries],
+    }
+
+
 def counting(
     index: str, requests: list[tuple[str, list[str]]], search_on: list[str] | None = None
 ) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from kb.filters import Filters, parse_filters, quote
 from kb.meili_http import AsyncSearchClient, SearchClient
 from kb.places import Place
 from kb.query import Query, Term, parse_query
-from kb.ranking import Plan, count_requests, counting, federated, tail_groups
+from kb.ranking import Plan, count_requests, counting, federated, tail_groups, union
 from kb.ranking import plan as make_plan
 from kb.snippet import attachment_snippet, body_matches, snippet
 from kb.spelling import Speller, apply_corrections
@@ -257,12 +257,12 @@ class Searcher:
         sort_rules = SORTS["newest"] if query.empty and sort == "relevance" else SORTS[sort]
         if sort_rules:
             params["sort"] = sort_rules
-        result = yield query.meili, params
+        result = yield from self._first(query, params, rank)
         relaxed = False
         # Nothing found: every word without its suffix 化・的・性 (効率化 → 効率).
         loose = query.loosened() if result["estimatedTotalHits"] == 0 else None
         if loose is not None:
-            answer = yield loose.meili, params
+            answer = yield from self._first(loose, params, rank)
             if answer["estimatedTotalHits"] > 0:
                 query, relaxed, result = loose, True, answer
         if not rank:
@@ -282,7 +282,11 @@ class Searcher:
             fixes = self.speller.corrections(query, tags)
             if fixes:
                 fixed = self.parse_query(apply_corrections(query.text, fixes))
-                answer = yield fixed.meili, {**params, "filter": expr + place_filter(fixed)}
+                hopeless = yield from self._kept_missing(query, fixed, expr, params)
+                answer = {"estimatedTotalHits": 0}
+                if not hopeless:
+                    fixed_params = {**params, "filter": expr + place_filter(fixed)}
+                    answer = yield from self._first(fixed, fixed_params, rank)
                 if answer["estimatedTotalHits"] > 0:
                     query, result, where = fixed, answer, expr + place_filter(fixed)
                     params = {**params, "filter": where}
@@ -301,12 +305,7 @@ class Searcher:
             counts = place_hits = None
             if requests or in_text:
                 search_on = params.get("attributesToSearchOn")
-                found_n = self._counted(requests + in_text, search_on)
-                if found_n is None:
-                    body = counting(self.index_name, requests + in_text, search_on)
-                    answer = yield Multi(body)
-                    found_n = [r["estimatedTotalHits"] for r in answer["results"]]
-                    self._count(requests + in_text, search_on, found_n)
+                found_n = yield from self._word_counts(requests + in_text, search_on)
                 counts = found_n[: len(requests)] or None
                 place_hits = found_n[len(requests) :]
             # The cases with every word are in hand (or their ids are, one request away):
@@ -394,6 +393,50 @@ class Searcher:
             "truncated": total >= MAX_TOTAL_HITS,
             "relaxed": found.relaxed,
         }
+
+    def _first(
+        self, query: Query, params: dict[str, Any], rank: bool
+    ) -> Generator[Any, Any, dict[str, Any]]:
+        """The search for the cases with every word. An OR query's are all ranked together
+        afterwards (kb.ranking), so for the search pages only how many there are is asked:
+        the union of its alternatives, in one federated count (a search for its first
+        alternative alone would miss the others)."""
+        if not (rank and query.alternatives):
+            return (yield query.meili, params)
+        answer = yield Multi(union(self.index_name, query.expansions(), params))
+        return {"hits": [], "estimatedTotalHits": answer["estimatedTotalHits"]}
+
+    def _kept_missing(
+        self, query: Query, fixed: Query, expr: list[str], params: dict[str, Any]
+    ) -> Generator[Any, Any, bool]:
+        """Whether a word the spelling correction leaves as typed is in no case, so that the
+        corrected search cannot find anything (特定技能 技能実習 → 特定技能人材 技能実習 when
+        no case has 技能実習). Asked with the word counts the ranked search weighs by (the
+        same requests, so they are reused there); nothing is asked for a one-word query."""
+        groups = tail_groups(query)
+        if not any(g in fixed.groups for g in groups):
+            return False
+        found_n = yield from self._word_counts(
+            count_requests(query, expr), params.get("attributesToSearchOn")
+        )
+        at = 0
+        for group in groups:
+            if group in fixed.groups and not any(found_n[at : at + len(group)]):
+                return True
+            at += len(group)
+        return False
+
+    def _word_counts(
+        self, requests: list[tuple[str, list[str]]], search_on: list[str] | None
+    ) -> Generator[Any, Any, list[int]]:
+        """The hit counts of ``requests`` (kb.ranking.count_requests): kept ones, or one
+        ``/multi-search`` of them."""
+        found_n = self._counted(requests, search_on)
+        if found_n is None:
+            answer = yield Multi(counting(self.index_name, requests, search_on))
+            found_n = [r["estimatedTotalHits"] for r in answer["results"]]
+            self._count(requests, search_on, found_n)
+        return found_n
 
     def _counted(
         self, requests: list[tuple[str, list[str]]], search_on: list[str] | None

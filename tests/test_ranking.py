@@ -211,6 +211,54 @@ def test_minus_excludes_and_or_takes_either(ix):
     assert result["total"] == 2 and not result["relaxed"]
 
 
+def test_an_or_query_counts_the_union_of_its_alternatives_before_ranking_them(ix):
+    from kb.search import Multi
+
+    first = next(ix.searcher._steps("輸出 OR 越境EC", []))
+    # a count of the cases any alternative finds; no hits, bodies or facets (the ranked
+    # search that follows shows them all together)
+    assert isinstance(first, Multi) and first.body["federation"] == {"offset": 0, "limit": 0}
+    assert len(first.body["queries"]) == 2 and first.body["queries"][0]["q"] == "輸出"
+    assert all(q.get("limit") is None for q in first.body["queries"])
+    result = ix.searcher.search("輸出 OR 越境EC")
+    assert {h["id"] for h in result["hits"]} == {"export", "china"}
+    assert result["full_total"] == 2
+    assert result["facets"]["prefecture"] == {"宮城県": 1, "山梨県": 1}
+    by_id = {h["id"]: h for h in result["hits"]}
+    assert "<mark>越境EC</mark>" in by_id["china"]["snippet"]
+    assert "<mark>輸出</mark>" in by_id["export"]["snippet"]
+    # the first alternative found nowhere: the others still count, nothing is "corrected"
+    nowhere = ix.searcher.search("宇宙 OR 越境EC")
+    assert [h["id"] for h in nowhere["hits"]] == ["china"] and nowhere["corrected"] == []
+    assert ix.ids("越境EC OR 宇宙") == ["china"]
+
+
+def test_a_correction_is_not_searched_when_a_word_it_keeps_is_in_no_case(ix, monkeypatch):
+    searcher = ix.searcher
+    searched: list[str] = []
+    run = searcher.run
+
+    def recording(q, params):
+        searched.append(q)
+        return run(q, params)
+
+    monkeypatch.setattr(searcher, "run", recording)
+    searcher._counts.clear()
+    # 宇宙開発 is in no case: インボイス 宇宙開発 cannot find anything, so it is not asked
+    result = searcher.search("インボス 宇宙開発")
+    assert not any("インボイス" in q for q in searched)
+    assert result["corrected"] == [] and result["total"] == 0
+    assert {"インボス", "宇宙"} <= set(result["missing"])
+    # and it is still offered as 「もしかして」
+    assert result["suggestions"][0]["words"] == {"インボス": "インボイス"}
+    # a word the correction keeps that some case has: the corrected search is made
+    searched.clear()
+    found = searcher.search("インボス 商店街")
+    assert any("インボイス" in q for q in searched)
+    assert found["hits"][0]["id"] == "invoice" and found["full_total"] == 1
+    assert found["corrected"] == [{"word": "インボス", "correction": "インボイス"}]
+
+
 def test_quoted_phrase_is_exact(ix):
     assert ix.ids('"事業承継"') and set(ix.ids('"事業承継と脱炭素"')) == {"both"}
 
