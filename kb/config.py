@@ -90,6 +90,14 @@ class Settings(BaseSettings):
         description="Whether `kb serve` logs every request; behind a reverse proxy that "
         "logs them already, false saves the app that work.",
     )
+    search_concurrency: int = Field(
+        5,
+        ge=0,
+        validation_alias=AliasChoices("KB_SEARCH_CONCURRENCY", "search_concurrency"),
+        description="Searches one `kb serve` worker runs at once; the others wait their turn "
+        "in arrival order, so a search of several Meilisearch requests is not stretched by "
+        "all the others (web/admission.py). 0: no bound.",
+    )
     edit_url: str = Field(
         "",
         validation_alias=AliasChoices("KB_EDIT_URL", "edit_url"),

@@ -21,7 +21,7 @@ def test_defaults() -> None:
     assert s.content_dir == Path("content") and s.data_dir == Path(".data")
     assert s.index_name == "cases" and s.port == 8000 and s.host == "127.0.0.1"
     assert s.meili_url is None and not s.external and s.cases_dir == Path("content/cases")
-    assert s.access_log is True
+    assert s.access_log is True and s.search_concurrency == 5
 
 
 def test_every_field_has_an_upper_case_env_name_and_a_description() -> None:
@@ -66,6 +66,7 @@ def test_blank_meili_url_means_managed(monkeypatch: pytest.MonkeyPatch) -> None:
         ({"KB_MEILI_TIMEOUT": "soon"}, "KB_MEILI_TIMEOUT"),
         ({"KB_MEILI_MAX_INDEXING_MEMORY": "lots"}, "KB_MEILI_MAX_INDEXING_MEMORY"),
         ({"KB_ACCESS_LOG": "sometimes"}, "KB_ACCESS_LOG"),
+        ({"KB_SEARCH_CONCURRENCY": "-1"}, "KB_SEARCH_CONCURRENCY"),
     ],
 )
 def test_invalid_values_name_the_key(

@@ -15,6 +15,7 @@ from kb.config import Settings
 from kb.errors import SearchUnavailable
 from kb.search import Searcher
 from kb.taxonomy import Taxonomy, load_taxonomy
+from web.admission import SearchGate
 
 
 @dataclass
@@ -25,13 +26,16 @@ class Services:
     settings: Settings
     taxonomy: Taxonomy
     analyzer: Analyzer
+    gate: SearchGate
     _searcher: Searcher | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def create(cls, settings: Settings) -> Services:
         taxonomy = load_taxonomy(settings.content_dir)
-        return cls(settings, taxonomy, Analyzer.create(taxonomy))
+        return cls(
+            settings, taxonomy, Analyzer.create(taxonomy), SearchGate(settings.search_concurrency)
+        )
 
     def searcher(self) -> Searcher:
         with self._lock:
@@ -59,11 +63,13 @@ class Services:
             raise
 
     async def acall(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        """``call`` for an async Searcher method. Finding the server may block (files, a
-        health probe), so only that step, when nothing is cached, runs in a thread."""
+        """``call`` for an async Searcher method, one of ``gate``'s searches at once.
+        Finding the server may block (files, a health probe), so only that step, when
+        nothing is cached, runs in a thread."""
         try:
             searcher = self._searcher or await run_in_threadpool(self.searcher)
-            return await fn(searcher, *args, **kwargs)
+            async with self.gate:
+                return await fn(searcher, *args, **kwargs)
         except SearchUnavailable:
             self.forget()
             raise

@@ -127,7 +127,9 @@ class Portal:
     async def _acall(self, fn: Any) -> Any:
         """``_call`` for a coroutine; only finding the server, when not cached, uses a thread."""
         try:
-            return await fn(self._searcher or await run_in_threadpool(self.searcher))
+            searcher = self._searcher or await run_in_threadpool(self.searcher)
+            async with self.services.gate:  # one bound for the worker's searches
+                return await fn(searcher)
         except SearchUnavailable:
             with self._lock:
                 self._searcher = None
