@@ -7,7 +7,7 @@ the others; the place words of the query as words, without the place filter, for
 naming the place in their text (0.95); and for the *partial* tail, each subset of the words
 found somewhere, weighted by the share of the words' weights it carries (below 0.9). A word
 weighs log(1 + N/df), so rare words count more than 組合 or 支援; the document frequencies
-come from one batch of counting searches (``limit: 0``, kept a while by kb.search), under the
+come from one batch of counting searches (``limit: 0``, kept a while: kb.word_counts), under the
 user's filters but not the place words (a word is "missing" only if no case has it).
 Federation keeps each case once, at its best weighted score, so a case lands in the tier of
 the most words it has, and the hit says which query found it: the words it lacks. A plan of

@@ -28,23 +28,19 @@ from kb.case import ID_PATTERN
 from kb.errors import NotFoundError, QueryError
 from kb.filters import Filters, parse_filters, quote
 from kb.meili_http import AsyncSearchClient, SearchClient
-from kb.places import Place
 from kb.query import Query, Term, parse_query
 from kb.ranking import Plan, count_requests, counting, federated, tail_groups, union
 from kb.ranking import plan as make_plan
-from kb.snippet import attachment_snippet, body_matches, snippet
+from kb.results import facet_values, joined, shape
+from kb.snippet import body_matches
 from kb.spelling import Speller, apply_corrections
+from kb.word_counts import WordCounts
 
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000  # hits a search may skip
 SUGGEST_BELOW = 3  # 「もしかして」 is looked for when a search finds fewer cases than this
 PARSED_KEPT = 2048  # parsed queries a Searcher keeps (Sudachi's analysis of the same text)
 TAGS_TTL_S = 60.0  # how long the index's tags are reused as spelling vocabulary
-# how long a word's hit count (its weight in kb.ranking) is reused; a count of 0, which the
-# page reports as 「…を含む事例はありません」, only briefly
-COUNTS_TTL_S = 60.0
-ZERO_TTL_S = 5.0
-COUNTS_KEPT = 8192
 SORTS = {
     "relevance": [],
     "newest": ["year:desc", "published:desc"],
@@ -107,7 +103,7 @@ class Searcher:
         self.speller = Speller(analyzer)
         self._tag_cache: dict[bool, tuple[float, list[str]]] = {}
         self._parsed: dict[str, Query] = {}
-        self._counts: dict[tuple[str, tuple[str, ...], tuple[str, ...]], tuple[float, int]] = {}
+        self.counts = WordCounts()  # the words' hit counts, kept a while (kb.word_counts)
 
     def parse_query(self, q: str) -> Query:
         """``kb.query.parse_query`` with this searcher's analyzer, kept per text: a query is
@@ -196,7 +192,10 @@ class Searcher:
             by_id = {h["id"]: h for h in more["hits"]}
             for h in found.result["hits"]:
                 h.update(by_id.get(h["id"], {}))
-        out = self._shape(found, limit, offset, sort)
+        out = shape(
+            found.query, found.filters, found.result, self.analyzer,
+            relaxed=found.relaxed, limit=limit, offset=offset, sort=sort,
+        )  # fmt: skip
         query, fixes = found.query, found.fixes
         out["full_total"] = found.full
         out["missing"] = found.plan.missing if found.plan else []
@@ -349,7 +348,7 @@ class Searcher:
                     plan.lacking[h["_federation"]["queriesPosition"]] for h in result["hits"]
                 ]
             if tail_only and plan.queries:
-                result = _after(first, result)
+                result = joined(first, result)
                 per_hit = [[] for _ in first["hits"]] + per_hit
             for hit, words in zip(result["hits"], per_hit, strict=True):
                 hit["_lacking"] = plan.missing + [w for w in words if w not in plan.missing]
@@ -431,36 +430,12 @@ class Searcher:
     ) -> Generator[Any, Any, list[int]]:
         """The hit counts of ``requests`` (kb.ranking.count_requests): kept ones, or one
         ``/multi-search`` of them."""
-        found_n = self._counted(requests, search_on)
+        found_n = self.counts.get(requests, search_on)
         if found_n is None:
             answer = yield Multi(counting(self.index_name, requests, search_on))
             found_n = [r["estimatedTotalHits"] for r in answer["results"]]
-            self._count(requests, search_on, found_n)
+            self.counts.put(requests, search_on, found_n)
         return found_n
-
-    def _counted(
-        self, requests: list[tuple[str, list[str]]], search_on: list[str] | None
-    ) -> list[int] | None:
-        """The hit counts of ``requests`` if all were asked recently (None otherwise): how
-        many cases have a word is the collection's statistics, kept COUNTS_TTL_S like the
-        tags, and ZERO_TTL_S when a word was in no case (what "found nowhere" says)."""
-        now = time.monotonic()
-        out = []
-        for q, where in requests:
-            kept = self._counts.get((q, tuple(where), tuple(search_on or ())))
-            if kept is None or now - kept[0] > (COUNTS_TTL_S if kept[1] else ZERO_TTL_S):
-                return None
-            out.append(kept[1])
-        return out
-
-    def _count(
-        self, requests: list[tuple[str, list[str]]], search_on: list[str] | None, n: list[int]
-    ) -> None:
-        if len(self._counts) > COUNTS_KEPT:
-            self._counts.clear()
-        now = time.monotonic()
-        for (q, where), found in zip(requests, n, strict=True):
-            self._counts[(q, tuple(where), tuple(search_on or ()))] = (now, found)
 
     def _tags(self, public_only: bool) -> Generator[Any, Any, list[str]]:
         """The index's tags (public cases' only for the public side), part of the spelling
@@ -470,7 +445,7 @@ class Searcher:
         if cached is None or now - cached[0] > TAGS_TTL_S:
             where = ['visibility = "public"'] if public_only else []
             answer = yield "", {"limit": 0, "facets": ["tags"], "filter": where}
-            cached = self._tag_cache[public_only] = (now, _facet_values(answer, "tags"))
+            cached = self._tag_cache[public_only] = (now, facet_values(answer, "tags"))
         return cached[1]
 
     def run(self, q: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -480,47 +455,6 @@ class Searcher:
     async def arun(self, q: str, params: dict[str, Any]) -> dict[str, Any]:
         """``run`` for async code."""
         return await self.ahttp.search(self.index_name, q, params)
-
-    def _shape(self, found: _Found, limit: int, offset: int, sort: str) -> dict[str, Any]:
-        query, filters, result, relaxed = found.query, found.filters, found.result, found.relaxed
-        hits = []
-        for hit in result["hits"]:
-            attached = None if body_matches(hit, query) else attachment_snippet(hit, query)
-            hits.append(
-                {
-                    "id": hit["id"],
-                    "title": hit["title"],
-                    "kind": hit["kind"],
-                    "themes": hit["themes"],
-                    "theme_labels": [self.taxonomy.theme_label(t) for t in hit["themes"]],
-                    "prefecture": hit["prefecture"],
-                    "year": hit["year"],
-                    "visibility": hit["visibility"],
-                    "snippet": snippet(hit, query, self.analyzer),
-                    "organization": hit.get("organization"),
-                    "organization_type": hit.get("organization_type"),
-                    "industry": hit.get("industry"),
-                    "published": hit.get("published"),
-                    # where the words were found when only an attachment has them
-                    "attachment": attached[1] if attached else None,
-                }
-            )
-        return {
-            "query": query.text,
-            "total": result["estimatedTotalHits"],
-            "hits": hits,
-            "facets": result.get("facetDistribution", {}),
-            "facet_stats": result.get("facetStats", {}),
-            "filters": [{"field": k, "value": v} for k, v in filters.pairs()],
-            "limit": limit,
-            "offset": offset,
-            "sort": sort,
-            "relaxed": relaxed,
-            "places": [{**_place(p), "q": query.without_place(p)} for p in query.places],
-            "offers": [{**_place(p), "q": query.without_place(p)} for p in query.offers],
-            "excluded": [t.label or t.key for t in query.excluded],
-            "processing_time_ms": result.get("processingTimeMs", 0),
-        }
 
     def get(self, case_id: str, *, public_only: bool = False) -> dict[str, Any]:
         """One indexed case by id (404 for unknown ids, and for internal ones when public).
@@ -547,43 +481,6 @@ class Searcher:
 _INTERNAL_KEYS = {"hash", "has_attach_text", "reading", "body_reading", *ATTACHMENT}
 
 
-def notes(result: dict[str, Any]) -> list[str]:
-    """What the result says about the query, in Japanese: corrections, words found nowhere,
-    partial matches, place filters and offers (the web page, `kb search`)."""
-    out = []
-    for fix in result.get("corrected", []):
-        out.append(
-            f"「{fix['word']}」に一致する事例がないため、「{fix['correction']}」で検索しました"
-        )
-    missing = result.get("missing", [])
-    if missing:
-        out.append("「" + "」「".join(missing) + "」を含む事例はありません")
-    if result.get("relaxed"):
-        full = result.get("full_total", 0)
-        out.append(
-            f"すべての語を含む事例（{full} 件）の後に、一部の語に一致した事例を表示しています"
-            if full
-            else "すべての語を含む事例はありません。一部の語に一致した事例を表示しています"
-        )
-    for word, label in place_labels(result).items():
-        out.append(f"「{word}」は地域の絞り込み（{label}）として使いました")
-    for s in result.get("suggestions", []):
-        out.append(f"もしかして: {s['q']}")
-    return out
-
-
-def place_labels(result: dict[str, Any]) -> dict[str, str]:
-    """Place word -> what it filters on (北陸 → 都道府県: 新潟県・富山県・石川県・福井県)."""
-    by_word: dict[str, list[dict[str, str]]] = {}
-    for p in result.get("places", []):
-        by_word.setdefault(p["word"], []).append(p)
-    return {
-        word: ps[0]["label"] if len(ps) == 1 else ps[0]["label"].split(":")[0] + ": "
-        + "・".join(p["value"] for p in ps)
-        for word, ps in by_word.items()
-    }  # fmt: skip
-
-
 def place_filter(query: Query) -> list[str]:
     """The query's place words as filter expressions (values of one field ORed)."""
     by_field: dict[str, list[str]] = {}
@@ -595,10 +492,6 @@ def place_filter(query: Query) -> list[str]:
     ]
 
 
-def _place(p: Place) -> dict[str, str]:
-    return {"field": p.field, "value": p.value, "word": p.word, "label": p.label}
-
-
 def _with_place_words(query: Query, analyzer: Analyzer) -> Query:
     """``query`` with its place words searched as words (東京都 named in a case's text)."""
     extra = tuple(
@@ -607,39 +500,3 @@ def _with_place_words(query: Query, analyzer: Analyzer) -> Query:
         if (terms := tuple(analyzer.normalizer.terms(p.word)))
     )
     return query.with_groups(query.groups + extra)
-
-
-def _after(first: dict[str, Any], tail: dict[str, Any]) -> dict[str, Any]:
-    """One result of two disjoint ones: ``first``'s hits, then ``tail``'s; totals added, facet
-    counts added value by value (sorted by count, as the index sorts them), year ranges
-    joined."""
-    facets: dict[str, dict[str, int]] = {}
-    for part in (first, tail):
-        for name, values in part.get("facetDistribution", {}).items():
-            into = facets.setdefault(name, {})
-            for value, n in values.items():
-                into[value] = into.get(value, 0) + n
-    stats: dict[str, dict[str, float]] = {}
-    for part in (first, tail):
-        for name, st in part.get("facetStats", {}).items():
-            have = stats.get(name)
-            stats[name] = (
-                dict(st)
-                if have is None
-                else {"min": min(have["min"], st["min"]), "max": max(have["max"], st["max"])}
-            )
-    return {
-        **tail,
-        "hits": [*first["hits"], *tail["hits"]],
-        "estimatedTotalHits": first["estimatedTotalHits"] + tail["estimatedTotalHits"],
-        "facetDistribution": {
-            name: dict(sorted(values.items(), key=lambda kv: -kv[1]))
-            for name, values in facets.items()
-        },
-        "facetStats": stats,
-        "processingTimeMs": first.get("processingTimeMs", 0) + tail.get("processingTimeMs", 0),
-    }
-
-
-def _facet_values(answer: dict[str, Any], name: str) -> list[str]:
-    return list(answer.get("facetDistribution", {}).get(name, {}))

@@ -13,7 +13,8 @@ from indexer.documents import Analyzer
 from kb import meili, meili_server
 from kb.cli import content_option, handles_errors, main
 from kb.config import Settings, load_settings
-from kb.search import Searcher, notes
+from kb.results import notes
+from kb.search import Searcher
 from kb.taxonomy import load_taxonomy
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.search import notes
+from kb.results import notes
 from tests.conftest import ContentTree, Indexed, run_async, session_settings
 
 # id -> (title, body, prefecture)
@@ -243,7 +243,7 @@ def test_a_correction_is_not_searched_when_a_word_it_keeps_is_in_no_case(ix, mon
         return run(q, params)
 
     monkeypatch.setattr(searcher, "run", recording)
-    searcher._counts.clear()
+    searcher.counts.clear()
     # 宇宙開発 is in no case: インボイス 宇宙開発 cannot find anything, so it is not asked
     result = searcher.search("インボス 宇宙開発")
     assert not any("インボイス" in q for q in searched)
@@ -264,7 +264,7 @@ def test_quoted_phrase_is_exact(ix):
 
 
 def test_word_counts_are_reused_and_a_zero_only_briefly(ix, monkeypatch):
-    import kb.search
+    import kb.word_counts
 
     searcher = ix.searcher
     bodies: list[dict] = []
@@ -276,7 +276,7 @@ def test_word_counts_are_reused_and_a_zero_only_briefly(ix, monkeypatch):
 
     monkeypatch.setattr(searcher.http, "multi", recording)
     counting = lambda: [b for b in bodies if "federation" not in b]  # noqa: E731
-    searcher._counts.clear()
+    searcher.counts.clear()
     first = searcher.search("事業承継 脱炭素")
     assert len(counting()) == 1
     again = searcher.search("事業承継 脱炭素")
@@ -285,9 +285,9 @@ def test_word_counts_are_reused_and_a_zero_only_briefly(ix, monkeypatch):
     # a word found nowhere: its 0 is asked again once ZERO_TTL_S has passed
     searcher.search("後継者がいない組合員への支援策")
     asked = len(counting())
-    monkeypatch.setattr(kb.search, "ZERO_TTL_S", -1.0)
+    monkeypatch.setattr(kb.word_counts, "ZERO_TTL_S", -1.0)
     result = searcher.search("後継者がいない組合員への支援策")
     assert len(counting()) == asked + 1 and result["missing"] == ["支援策"]
-    monkeypatch.setattr(kb.search, "COUNTS_TTL_S", -1.0)
+    monkeypatch.setattr(kb.word_counts, "COUNTS_TTL_S", -1.0)
     searcher.search("事業承継 脱炭素")
     assert len(counting()) == asked + 2

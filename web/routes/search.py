@@ -10,7 +10,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from indexer.settings import MAX_TOTAL_HITS
-from kb.search import Searcher, notes, place_labels
+from kb.results import notes, place_labels
+from kb.search import Searcher
 from web.deps import Services, services
 from web.facets import (
     FACET_LABELS,
