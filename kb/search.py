@@ -140,7 +140,10 @@ class Searcher:
         self, q: str = "", filters: list[str] | None = None, **options: Unpack[SearchOptions]
     ) -> dict[str, Any]:
         """``search`` for async code: the same steps, Meilisearch awaited, no thread."""
-        steps = self._steps(q, filters, **options)
+        return await self._adrive(self._steps(q, filters, **options))
+
+    async def _adrive(self, steps: Generator[Any, Any, dict[str, Any]]) -> dict[str, Any]:
+        """Run ``steps`` (a search without I/O) against Meilisearch, awaiting each request."""
         try:
             request = next(steps)
             while True:
@@ -171,7 +174,7 @@ class Searcher:
             raise QueryError(f"offset は 0〜{MAX_OFFSET} で指定してください", field="offset")
         found = yield from self._find(
             q, filters, limit=limit, offset=offset, sort=sort, public_only=public_only,
-            facets=facets, rank=True,
+            facets=facets,
         )  # fmt: skip
         # hits whose words are not in the body: their attachments' text, in one more request
         need = [
@@ -224,13 +227,10 @@ class Searcher:
         public_only: bool,
         facets: bool,
         retrieve: list[str] | None = None,
-        rank: bool = False,
     ) -> Generator[Any, Any, _Found]:
-        """The first page of a search, loosened when nothing matches, and how it was asked.
-
-        With ``rank`` (the search pages), a word spelled close to the index's vocabulary is
-        corrected when nothing matches, and a page that cases with every word do not fill is
-        ranked by kb.ranking; without (the export), any of the words is the last resort."""
+        """A page of a search and how it was asked: loosened, or a word spelled close to the
+        index's vocabulary corrected, when nothing matches; ranked by kb.ranking beyond the
+        cases with every word when they do not fill the page."""
         if sort not in SORTS:
             raise QueryError(
                 f"並べ替え {sort!r} は使えません", field="sort", hint="relevance / newest / oldest"
@@ -256,22 +256,14 @@ class Searcher:
         sort_rules = SORTS["newest"] if query.empty and sort == "relevance" else SORTS[sort]
         if sort_rules:
             params["sort"] = sort_rules
-        result = yield from self._first(query, params, rank)
+        result = yield from self._first(query, params)
         relaxed = False
         # Nothing found: every word without its suffix 化・的・性 (効率化 → 効率).
         loose = query.loosened() if result["estimatedTotalHits"] == 0 else None
         if loose is not None:
-            answer = yield from self._first(loose, params, rank)
+            answer = yield from self._first(loose, params)
             if answer["estimatedTotalHits"] > 0:
                 query, relaxed, result = loose, True, answer
-        if not rank:
-            fewer = loose or query  # a suffix alone (ロボット化 → ロボット, 化) matches nothing
-            if result["estimatedTotalHits"] == 0 and len(fewer.terms) > 1:
-                anyword = {**params, "matchingStrategy": "frequency"}
-                result = yield fewer.meili, anyword
-                if result["estimatedTotalHits"] > 0:
-                    query, relaxed, params = fewer, True, anyword
-            return _Found(query, parsed, params, result, relaxed, expr)
         corrected: dict[str, str] = {}
         fixes: dict[str, str] | None = None
         if result["estimatedTotalHits"] == 0 and query.groups:
@@ -285,7 +277,7 @@ class Searcher:
                 answer = {"estimatedTotalHits": 0}
                 if not hopeless:
                     fixed_params = {**params, "filter": expr + place_filter(fixed)}
-                    answer = yield from self._first(fixed, fixed_params, rank)
+                    answer = yield from self._first(fixed, fixed_params)
                 if answer["estimatedTotalHits"] > 0:
                     query, result, where = fixed, answer, expr + place_filter(fixed)
                     params = {**params, "filter": where}
@@ -360,47 +352,44 @@ class Searcher:
         self, q: str, filters: list[str] | None, *, sort: str = "relevance",
         public_only: bool = False,
     ) -> dict[str, Any]:  # fmt: skip
-        """Every hit of a search (up to ``MAX_TOTAL_HITS``), the export fields only, paged
-        through Meilisearch ``EXPORT_PAGE`` at a time; no snippets, no facets."""
-        steps = self._export_steps(q, filters, sort=sort, public_only=public_only)
-        try:
-            request = next(steps)
-            while True:
-                request = steps.send(await self.arun(*request))
-        except StopIteration as done:
-            return done.value
+        """Every hit of a search (up to ``MAX_TOTAL_HITS``), the export fields only, in the
+        order the search pages show them (the cases with every word, then the ranked ones
+        with some), ``EXPORT_PAGE`` at a time; no snippets, no facets."""
+        return await self._adrive(
+            self._export_steps(q, filters, sort=sort, public_only=public_only)
+        )
 
     def _export_steps(
         self, q: str, filters: list[str] | None, *, sort: str, public_only: bool
-    ) -> Generator[tuple[str, dict[str, Any]], dict[str, Any], dict[str, Any]]:
-        found = yield from self._find(
-            q, filters, limit=EXPORT_PAGE, offset=0, sort=sort, public_only=public_only,
-            facets=False, retrieve=EXPORT_FIELDS,
-        )  # fmt: skip
-        hits = list(found.result["hits"])
-        last = len(hits)
-        while last == EXPORT_PAGE and len(hits) < MAX_TOTAL_HITS:
-            page = yield found.query.meili, {**found.params, "offset": len(hits)}
-            last = len(page["hits"])
-            hits.extend(page["hits"])
-        total = found.result["estimatedTotalHits"]
+    ) -> Generator[Any, Any, dict[str, Any]]:
+        hits: list[dict[str, Any]] = []
+        first: _Found | None = None
+        page_full = True
+        while page_full and len(hits) < MAX_TOTAL_HITS:
+            found = yield from self._find(
+                q, filters, limit=EXPORT_PAGE, offset=len(hits), sort=sort,
+                public_only=public_only, facets=False, retrieve=EXPORT_FIELDS,
+            )  # fmt: skip
+            first = first or found
+            hits.extend(found.result["hits"])
+            page_full = len(found.result["hits"]) == EXPORT_PAGE
+        assert first is not None
+        total = first.result["estimatedTotalHits"]
         return {
-            "query": found.query.text,
+            "query": first.query.text,
             "total": max(total, len(hits)),
             "hits": hits[:MAX_TOTAL_HITS],
             # Meilisearch counts no further than maxTotalHits: reaching it means "maybe more"
             "truncated": total >= MAX_TOTAL_HITS,
-            "relaxed": found.relaxed,
+            "relaxed": first.relaxed,
         }
 
-    def _first(
-        self, query: Query, params: dict[str, Any], rank: bool
-    ) -> Generator[Any, Any, dict[str, Any]]:
+    def _first(self, query: Query, params: dict[str, Any]) -> Generator[Any, Any, dict[str, Any]]:
         """The search for the cases with every word. An OR query's are all ranked together
-        afterwards (kb.ranking), so for the search pages only how many there are is asked:
-        the union of its alternatives, in one federated count (a search for its first
-        alternative alone would miss the others)."""
-        if not (rank and query.alternatives):
+        afterwards (kb.ranking), so only how many there are is asked: the union of its
+        alternatives, in one federated count (a search for its first alternative alone
+        would miss the others)."""
+        if not query.alternatives:
             return (yield query.meili, params)
         answer = yield Multi(union(self.index_name, query.expansions(), params))
         return {"hits": [], "estimatedTotalHits": answer["estimatedTotalHits"]}

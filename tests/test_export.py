@@ -111,6 +111,25 @@ def test_a_loosened_search_exports_what_it_shows(client: TestClient) -> None:
     assert [r[0] for r in table[1:]] == ["osaka-gx"]
 
 
+@pytest.mark.parametrize("q", ["質問 脱炭素", "脱炭素 OR 質問"])
+def test_a_ranked_search_exports_its_cases_in_the_order_it_shows_them(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, q: str
+) -> None:
+    # no case has both words: the cases with one of them, ranked, as the page shows them
+    # (the export searched any of the words in Meilisearch's own order before); OR: either
+    api = client.get("/api/search", params={"q": q}).json()
+    shown = [h["id"] for h in api["hits"]]
+    assert sorted(shown) == ["osaka-gx", "tokyo-dx-qa"]
+    assert api["relaxed"] == ("OR" not in q)
+    table = rows(client.get("/api/search.csv", params={"q": q}).text)
+    assert [r[0] for r in table[1:]] == shown
+    # paged through, the export is the same list
+    monkeypatch.setattr(kb.search, "EXPORT_PAGE", 1)
+    response = client.get("/api/search.csv", params={"q": q})
+    assert [r[0] for r in rows(response.text)[1:]] == shown
+    assert response.headers["x-total-count"] == str(api["total"])
+
+
 def test_search_page_links_the_csv_of_its_query(client: TestClient) -> None:
     page = client.get("/", params={"q": "ＤＸ", "filter": "kind=case", "sort": "newest", "page": 1})
     assert (
