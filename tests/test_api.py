@@ -161,6 +161,14 @@ def test_healthz(client: TestClient) -> None:
     r = client.get("/healthz")
     assert r.status_code == 200
     assert r.json()["status"] == "ok" and r.json()["meilisearch"]["available"] is True
+    assert r.json()["index"] and r.json()["meilisearch"]["managed"] is True
+    # anyone (a load balancer) learns whether it works, not how it is set up
+    outside = TestClient(client.app).get("/healthz")
+    assert outside.status_code == 200 and outside.json() == {
+        "status": "ok",
+        "meilisearch": {"available": True},
+        "watcher": {"enabled": False, "running": False},
+    }
 
 
 def test_openapi_docs(client: TestClient) -> None:

@@ -7,6 +7,7 @@ import os
 from fastapi.testclient import TestClient
 
 from kb.watch import Watcher, read_status
+from tests.conftest import authed
 from web.app import create_app
 
 
@@ -76,7 +77,8 @@ def test_watcher_survives_failures_and_healthz_reports_it(content, indexed, monk
 
     content.add("aichi-2023-a", "## 背景\n共同受注を始めた。")
     ix = indexed()
-    client = TestClient(create_app(ix.settings))
+    client = authed(create_app(ix.settings))  # the watcher's details are for instructors
+    anonymous = TestClient(client.app)
     assert client.get("/healthz").json()["watcher"] == {"enabled": False, "running": False}
     watcher = Watcher(ix.settings, interval_s=0.01)
     watcher.start()
@@ -93,6 +95,14 @@ def test_watcher_survives_failures_and_healthz_reports_it(content, indexed, monk
         assert state["status"] == "degraded" and state["meilisearch"]["available"] is True
         assert state["watcher"]["enabled"] and state["watcher"]["running"]
         assert "FileNotFoundError" in state["watcher"]["last_error"]
+        # anyone may ask whether it works, not what failed (the error names a case file)
+        outside = anonymous.get("/healthz")
+        assert outside.json() == {
+            "status": "degraded",
+            "meilisearch": {"available": True},
+            "watcher": {"enabled": True, "running": True},
+        }
+        assert "link.md" not in outside.text and ix.settings.index_name not in outside.text
         assert watcher.is_alive()
         monkeypatch.setattr(watch, "sync_once", real)
         watcher._retry_at = 0  # do not wait for the back-off in a test

@@ -57,19 +57,26 @@ def api_case(case_id: str, svc: Annotated[Services, Depends(services)]) -> JSONR
 
 
 @router.get("/healthz")
-def healthz(svc: Annotated[Services, Depends(services)]) -> Any:
+def healthz(request: Request, svc: Annotated[Services, Depends(services)]) -> Any:
     """Liveness plus Meilisearch status (503 when the search server is down) and the
-    watcher's state (`kb serve --watch`: "degraded" while it is stopped or failing)."""
+    watcher's state (`kb serve --watch`: "degraded" while it is stopped or failing).
+
+    Open to anyone (load balancers, monitoring), so without a login it says only whether
+    things work: the index name and the watcher's last error (which may name a case file)
+    are for signed-in users."""
     conn = meili_server.connection(svc.settings)
     healthy = conn is not None and meili.healthy(conn)
     watcher = read_status(svc.settings)
     failing = watcher["enabled"] and (
         not watcher["running"] or (watcher["last_error_at"] or "") > (watcher["last_sync"] or "")
     )
-    body = {
+    body: dict[str, Any] = {
         "status": "ok" if healthy and not failing else "degraded",
-        "meilisearch": {"available": healthy, "managed": not svc.settings.external},
-        "index": svc.settings.index_name,
-        "watcher": watcher,
+        "meilisearch": {"available": healthy},
+        "watcher": {"enabled": watcher["enabled"], "running": watcher["running"]},
     }
+    if getattr(request.state, "user", None) is not None:
+        body["meilisearch"]["managed"] = not svc.settings.external
+        body["index"] = svc.settings.index_name
+        body["watcher"] = watcher
     return JSONResponse(body, status_code=200 if healthy else 503)
