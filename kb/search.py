@@ -58,14 +58,12 @@ EXPORT_FIELDS = [
 
 
 class _Found(NamedTuple):
-    """A search's first answer and how it was asked (after any loosening)."""
+    """A page of a search and what it was asked as (after any loosening or correction)."""
 
     query: Query
     filters: Filters
-    params: dict[str, Any]
     result: dict[str, Any]
     relaxed: bool
-    expr: list[str]  # the request's filters (without the query's place words)
     full: int = 0  # hits with every word
     plan: Plan | None = None  # how the hits beyond every word were ranked (kb.ranking)
     corrected: dict[str, str] = {}  # noqa: RUF012 - typed word -> the spelling searched
@@ -346,7 +344,7 @@ class Searcher:
                 hit["_lacking"] = plan.missing + [w for w in words if w not in plan.missing]
             result["hits"].sort(key=lambda h: bool(h["_lacking"]))  # every word first
             relaxed = relaxed or any(h["_lacking"] for h in result["hits"])
-        return _Found(query, parsed, params, result, relaxed, expr, full, plan, corrected, fixes)
+        return _Found(query, parsed, result, relaxed, full, plan, corrected, fixes)
 
     async def aexport(
         self, q: str, filters: list[str] | None, *, sort: str = "relevance",
