@@ -150,15 +150,10 @@ def federated(
 
 def union(index: str, queries: list[str], params: dict[str, Any]) -> dict[str, Any]:
     """The ``/multi-search`` body that counts the cases any of ``queries`` finds (an OR
-    query's every-word cases: the union of its alternatives), under ``params``' filter;
-    nothing retrieved."""
-    shared = {k: params[k] for k in ("filter", "locales", "matchingStrategy")}
-    if params.get("attributesToSearchOn"):
-        shared["attributesToSearchOn"] = params["attributesToSearchOn"]
-    return {
-        "federation": {"offset": 0, "limit": 0},
-        "queries": [{"indexUid": index, "q": q, **shared} for q in queries],
-    }
+    query's every-word cases: the union of its alternatives) under ``params``: a federated
+    search of one tier at ``limit`` 0."""
+    tier = Plan(queries=[(q, params["filter"], 1.0) for q in queries])
+    return federated(index, tier, {**params, "offset": 0, "limit": 0}, None)
 
 
 def counting(
